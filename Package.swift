@@ -1,0 +1,82 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "pegasus-em",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "pegasus-em", targets: ["pegasus-em"]),
+        .library(name: "EnsembleServer", targets: ["EnsembleServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CPAM", providers: [.apt(["libpam0g-dev"])]),
+        .target(name: "PegasusConfig", swiftSettings: swiftSettings),
+        .target(name: "Watchers", swiftSettings: swiftSettings),
+        .target(
+            name: "TriggerKit",
+            dependencies: [
+                "Watchers",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EnsembleServer",
+            dependencies: [
+                "CPAM", "PegasusConfig", "TriggerKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EMClient",
+            dependencies: [
+                "PegasusConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "pegasus-em",
+            dependencies: [
+                "EMClient", "EnsembleServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "PegasusConfigTests", dependencies: ["PegasusConfig"], swiftSettings: swiftSettings),
+        .testTarget(name: "EMClientTests", dependencies: ["EMClient"], swiftSettings: swiftSettings),
+        .testTarget(name: "WatchersTests", dependencies: ["Watchers"], swiftSettings: swiftSettings),
+        .testTarget(name: "TriggerKitTests", dependencies: ["TriggerKit"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EnsembleServerTests",
+            dependencies: [
+                "EnsembleServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
