@@ -66,6 +66,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(name: "watchers-bench", dependencies: ["Watchers"], path: "Benchmarks/watchers-bench"),
         .testTarget(name: "PegasusConfigTests", dependencies: ["PegasusConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "EMClientTests", dependencies: ["EMClient"], swiftSettings: swiftSettings),
         .testTarget(name: "WatchersTests", dependencies: ["Watchers"], swiftSettings: swiftSettings),
