@@ -1,0 +1,82 @@
+import Foundation
+import TriggerKit
+
+/// Validation of a trigger creation request, in Pegasus' order and with its messages (reference section 2.4),
+/// plus what Pegasus does not check: the name rule, an executable script, and valid glob patterns.
+enum TriggerRequest {
+    static func parse(_ f: RequestFields, type: TriggerType, now: Double) throws -> TriggerRecord {
+        guard let name = f.string("trigger"), !name.isEmpty else {
+            throw EMError.invalid("trigger name must be a non-empty string")
+        }
+        try validateName(name)
+        guard let script = f.string("workflow_script"), !script.isEmpty else {
+            throw EMError.invalid("workflow_script name must be a non-empty string")
+        }
+        guard script.hasPrefix("/") else { throw EMError.invalid("workflow_script must be given as an absolute path") }
+        guard FileManager.default.isExecutableFile(atPath: script) else {
+            throw EMError.invalid("workflow_script is not an executable file: \(script)")
+        }
+        let args =
+            try f.stringList("workflow_args", message: "workflow_args must be given as a list serialized to json") ?? []
+        var definition = TriggerDefinition()
+        definition.cron = f.string("cron").flatMap { $0.isEmpty ? nil : $0 }
+        definition.timezone = f.string("timezone").flatMap { $0.isEmpty ? nil : $0 }
+        if let cron = definition.cron {
+            definition.timezone = try validateCron(cron, timezone: definition.timezone)
+        }
+        if definition.cron == nil || f.has("interval") {
+            definition.interval = try duration(f.string("interval"), field: "interval")
+        }
+        if f.has("timeout"), let text = f.string("timeout"), !text.isEmpty {
+            definition.timeout = try duration(text, field: "timeout")
+        }
+        if let catchup = f.string("catchup") {
+            guard ["none", "one", "all"].contains(catchup) else {
+                throw EMError.invalid("catchup must be none, one or all: \(catchup)")
+            }
+            definition.catchup = catchup
+        }
+        if type == .filePattern {
+            let message = "file_patterns must be given as a list serialized to json"
+            guard let patterns = try f.stringList("file_patterns", message: message) else {
+                throw EMError.invalid(message)
+            }
+            guard !patterns.isEmpty else { throw EMError.invalid("file_patterns must contain at least one file pattern") }
+            for p in patterns {
+                try validatePattern(p)
+            }
+            definition.filePatterns = patterns
+            if let settle = f.string("settle") {
+                definition.settle = Double(try duration(settle, field: "settle"))
+            }
+            if let maxFiles = f.string("max_files") {
+                guard let n = Int(maxFiles), n >= 1 else {
+                    throw EMError.invalid("max_files must be an integer >= 1: \(maxFiles)")
+                }
+                definition.maxFiles = n
+            }
+            definition.moveProcessed = try f.bool("move_processed")
+            if let mode = f.string("watch_mode") {
+                guard ["inotify", "poll", "auto"].contains(mode) else {
+                    throw EMError.invalid("watch_mode must be inotify, poll or auto: \(mode)")
+                }
+                definition.watchMode = mode == "auto" ? nil : mode
+            }
+        }
+        let basedir = f.string("basedir") ?? FileManager.default.currentDirectoryPath
+        guard basedir.hasPrefix("/") else { throw EMError.invalid("basedir must be an absolute path: \(basedir)") }
+        let priority = try Validation.priority(f.string("priority"))
+        return TriggerRecord(
+            id: nil, ensembleID: 0, name: name, type: type, state: .running, reason: nil, created: now, updated: now,
+            workflowScript: script, workflowArgs: args, definition: definition, basedir: basedir, priority: priority,
+            nextFire: now, deadline: definition.timeout.map { now + Double($0) }, fireCount: 0, lastFire: nil)
+    }
+
+    static func duration(_ text: String?, field: String) throws -> Int {
+        do {
+            return try TriggerDuration.parse(text ?? "", field: field)
+        } catch {
+            throw EMError.invalid(error.message)
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Hummingbird
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Checks a user name and password.
+public protocol Authenticator: Sendable {
+    /// Whether the password is right for the user. Implementations never block the concurrency pool.
+    func authenticate(username: String, password: String) async -> Bool
+}
+
+/// HTTP Basic authentication in front of every route but `/health`, and authorisation: the EM serves only the
+/// user it runs as (reference item 19), so another user with a valid password gets 403.
+struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
+    let authenticator: any Authenticator
+    let owner: String
+    let cache: CredentialCache
+
+    init(authenticator: any Authenticator, owner: String = currentUserName()) {
+        self.authenticator = authenticator
+        self.owner = owner
+        self.cache = CredentialCache()
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
+    {
+        if request.uri.path == "/health" { return try await next(request, context) }
+        guard let header = request.headers[.authorization], let (user, password) = Self.basicCredentials(header)
+        else {
+            return Self.challenge()
+        }
+        if !cache.contains(header) {
+            guard await authenticator.authenticate(username: user, password: password) else {
+                context.logger.notice("authentication failed", metadata: ["user": "\(user)"])
+                return Self.challenge()
+            }
+            cache.insert(header)
+        }
+        guard user == owner else {
+            return APIResponse.message(
+                "User \(user) may not use the ensemble manager of \(owner)", status: .forbidden)
+        }
+        return try await next(request, context)
+    }
+
+    static func challenge() -> Response {
+        var response = APIResponse.message("Basic Auth Required", status: .unauthorized)
+        response.headers[.wwwAuthenticate] = "Basic realm=\"Pegasus Service\""
+        return response
+    }
+
+    static func basicCredentials(_ header: String) -> (String, String)? {
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "basic",
+            let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
+            let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else { return nil }
+        let user = String(text[..<colon])
+        guard !user.isEmpty else { return nil }
+        return (user, String(text[text.index(after: colon)...]))
+    }
+}
+
+/// Remembers recently verified Authorization headers for a minute, so a client's request stream does not pay
+/// a PAM round trip (and its password hashing) per request. Only successes are cached.
+final class CredentialCache: Sendable {
+    private let entries = Mutex<[String: Double]>([:])
+    static let lifetime = 60.0
+
+    func contains(_ header: String) -> Bool {
+        let now = Date().timeIntervalSince1970
+        return entries.withLock { ($0[header] ?? 0) > now }
+    }
+
+    func insert(_ header: String) {
+        let now = Date().timeIntervalSince1970
+        entries.withLock {
+            if $0.count > 256 { $0 = $0.filter { $0.value > now } }
+            $0[header] = now + Self.lifetime
+        }
+    }
+}
+
+/// The name of the user this process runs as.
+public func currentUserName() -> String {
+    if let pw = getpwuid(geteuid()), let name = pw.pointee.pw_name { return String(cString: name) }
+    return String(geteuid())
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Hummingbird
+import Logging
+import PegasusConfig
+import ServiceLifecycle
+import UnixSignals
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Assembles and runs `pegasus-em server`: store, background services, then the HTTP API (last, so that a
+/// graceful shutdown stops taking requests first).
+public struct EnsembleServerRunner: Sendable {
+    public let configuration: PegasusConfiguration
+    public let logger: Logger
+
+    public init(configuration: PegasusConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Checks the configuration that would make the server unusable, before anything is touched.
+    public func preflight() throws {
+        if geteuid() == 0, try !configuration.bool("EM_ALLOW_ROOT") {
+            throw EMError(
+                .invalid,
+                "The ensemble manager should not be run as root (set EM_ALLOW_ROOT = True to allow it)")
+        }
+        let auth = configuration.string("AUTHENTICATION") ?? "PAMAuthentication"
+        guard ["PAMAuthentication", "NoAuthentication"].contains(auth) else {
+            throw EMError(
+                .invalid, "Invalid AUTHENTICATION: \(auth) (use PAMAuthentication or NoAuthentication)")
+        }
+        _ = try configuration.emPort()
+        _ = try configuration.seconds("EM_INTERVAL")
+    }
+
+    /// The authenticator for the configured `AUTHENTICATION`, nil for `NoAuthentication`.
+    func authenticator() -> (any Authenticator)? {
+        switch configuration.string("AUTHENTICATION") ?? "PAMAuthentication" {
+        case "NoAuthentication": nil
+        default: PAMAuthenticator(service: configuration.string("PAM_SERVICE") ?? "login")
+        }
+    }
+
+    /// Runs until SIGTERM or SIGINT.
+    /// - Parameter onListening: called with the bound port (useful with `EM_PORT = 0`).
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try preflight()
+        let databasePath = configuration.emDatabase
+        try FileManager.default.createDirectory(
+            atPath: (databasePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
+        let lock = try InstanceLock(databasePath: databasePath)
+        let store = try EMStore(path: databasePath)
+        let health = HealthRegistry()
+        let components = try ServerComponents.make(
+            store: store, configuration: configuration, health: health, logger: logger)
+        let host = configuration.emHost
+        let port = try configuration.emPort()
+        let api = EnsembleAPI(
+            manager: components.manager, health: health, authenticator: authenticator(),
+            fallbackHost: "\(host):\(port)")
+        let app = Application(
+            router: api.router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            services: components.services,
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? port
+                FileHandle.standardError.write(
+                    Data("pegasus-em server listening on http://\(host):\(bound) (store \(databasePath))\n".utf8))
+                await onListening(bound)
+            },
+            logger: logger)
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        withExtendedLifetime(lock) {}
+        logger.info("Exiting")
+    }
+}
+
+/// The long-running parts of the server besides HTTP, wired together.
+struct ServerComponents {
+    let manager: EnsembleManager
+    let services: [any Service]
+
+    static func make(
+        store: EMStore, configuration: PegasusConfiguration, health: HealthRegistry, logger: Logger
+    ) throws -> ServerComponents {
+        let manager = EnsembleManager(
+            store: store, configuration: configuration, workflows: NoWorkflowControl(), triggers: NoTriggerControl())
+        return ServerComponents(manager: manager, services: [])
+    }
+}

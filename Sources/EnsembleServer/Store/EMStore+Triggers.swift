@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+
+extension EMStore {
+    /// The triggers of an ensemble in creation order (404 for an unknown ensemble, unlike Pegasus' `[]`).
+    public func triggers(ensemble: String) async throws -> [TriggerRecord] {
+        try await pool.read { db in
+            let e = try Self.ensemble(db, ensemble)
+            return try TriggerRecord.filter(Column("ensemble_id") == e.id!).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    /// One trigger with its ensemble.
+    public func trigger(ensemble: String, name: String) async throws -> (EnsembleRecord, TriggerRecord) {
+        try await pool.read { db in try Self.trigger(db, ensemble, name) }
+    }
+
+    static func trigger(_ db: Database, _ ensemble: String, _ name: String) throws -> (EnsembleRecord, TriggerRecord) {
+        let e = try Self.ensemble(db, ensemble)
+        guard let t = try TriggerRecord.filter(Column("ensemble_id") == e.id! && Column("name") == name).fetchOne(db)
+        else {
+            throw EMError.notFound("No such trigger: \(name) assigned to ensemble: \(ensemble)")
+        }
+        return (e, t)
+    }
+
+    /// Every trigger that should be running (server start).
+    public func runningTriggers() async throws -> [(ensemble: String, trigger: TriggerRecord)] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT trigger.*, ensemble.name AS ensemble_name FROM trigger
+                    JOIN ensemble ON ensemble.id = trigger.ensemble_id WHERE trigger.state = 'RUNNING'
+                    ORDER BY trigger.id
+                    """)
+            return try rows.map { (ensemble: $0["ensemble_name"], trigger: try TriggerRecord(row: $0)) }
+        }
+    }
+
+    /// Stores a new RUNNING trigger.
+    public func createTrigger(ensemble: String, _ trigger: TriggerRecord) async throws -> TriggerRecord {
+        try await pool.write { db in
+            let e = try Self.ensemble(db, ensemble)
+            if try TriggerRecord.filter(Column("ensemble_id") == e.id! && Column("name") == trigger.name).fetchCount(db)
+                > 0
+            {
+                throw EMError.conflict("Trigger \(trigger.name) already exists in ensemble \(ensemble)")
+            }
+            var t = trigger
+            t.ensembleID = e.id!
+            try t.insert(db)
+            return t
+        }
+    }
+
+    /// Sets a trigger's state and reason (stop, expiry, failure).
+    @discardableResult
+    public func setTriggerState(id: Int64, _ state: TriggerState, reason: String?) async throws -> TriggerRecord? {
+        try await pool.write { db in
+            guard var t = try TriggerRecord.fetchOne(db, key: id) else { return nil }
+            t.state = state
+            t.reason = reason
+            if state != .running { t.nextFire = nil }
+            t.updated = Self.now()
+            try t.update(db)
+            return t
+        }
+    }
+
+    /// The workflows a trigger submitted, latest first, with the files each received.
+    public func triggerSubmissions(triggerID: Int64, limit: Int) async throws -> [TriggerSubmission] {
+        try await pool.read { db in
+            let fires = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT workflow_name, MAX(time) AS time FROM (
+                        SELECT workflow_name, time FROM trigger_fire WHERE trigger_id = ?
+                        UNION ALL SELECT workflow_name, recorded AS time FROM trigger_file WHERE trigger_id = ?)
+                    GROUP BY workflow_name ORDER BY time DESC LIMIT ?
+                    """, arguments: [triggerID, triggerID, limit])
+            return try fires.map { row in
+                let name: String = row["workflow_name"]
+                let files = try String.fetchAll(
+                    db, sql: "SELECT path FROM trigger_file WHERE trigger_id = ? AND workflow_name = ? ORDER BY path",
+                    arguments: [triggerID, name])
+                return TriggerSubmission(workflow: name, time: row["time"], files: files)
+            }
+        }
+    }
+}
+
+/// One workflow a trigger submitted.
+public struct TriggerSubmission: Sendable, Equatable, Codable {
+    public var workflow: String
+    public var time: Double
+    public var files: [String]
+}

@@ -1,0 +1,100 @@
+import GRDB
+
+/// The versioned schema of the EM store. A shipped migration is never edited: add a new one.
+enum StoreMigrations {
+    static func migrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE ensemble (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        name TEXT NOT NULL UNIQUE,
+                        created REAL NOT NULL,
+                        updated REAL NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('ACTIVE', 'PAUSED', 'HELD')),
+                        max_running INTEGER NOT NULL CHECK (max_running >= 1),
+                        max_planning INTEGER NOT NULL CHECK (max_planning >= 1)
+                    );
+                    CREATE TABLE trigger (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        ensemble_id INTEGER NOT NULL REFERENCES ensemble(id) ON DELETE CASCADE,
+                        name TEXT NOT NULL,
+                        type TEXT NOT NULL CHECK (type IN ('CRON', 'FILE_PATTERN')),
+                        state TEXT NOT NULL CHECK (state IN ('RUNNING', 'STOPPED', 'EXPIRED', 'FAILED')),
+                        reason TEXT,
+                        created REAL NOT NULL,
+                        updated REAL NOT NULL,
+                        workflow_script TEXT NOT NULL,
+                        workflow_args TEXT NOT NULL,
+                        definition TEXT NOT NULL,
+                        basedir TEXT NOT NULL,
+                        priority INTEGER NOT NULL DEFAULT 0,
+                        next_fire REAL,
+                        deadline REAL,
+                        fire_count INTEGER NOT NULL DEFAULT 0,
+                        last_fire REAL,
+                        UNIQUE (ensemble_id, name)
+                    );
+                    CREATE TABLE workflow (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        ensemble_id INTEGER NOT NULL REFERENCES ensemble(id) ON DELETE CASCADE,
+                        name TEXT NOT NULL,
+                        basedir TEXT NOT NULL,
+                        plan_command TEXT NOT NULL,
+                        plan_argv TEXT NOT NULL,
+                        created REAL NOT NULL,
+                        updated REAL NOT NULL,
+                        state TEXT NOT NULL,
+                        priority INTEGER NOT NULL DEFAULT 0,
+                        wf_uuid TEXT,
+                        submitdir TEXT,
+                        trigger_id INTEGER REFERENCES trigger(id) ON DELETE SET NULL,
+                        reason TEXT,
+                        diagnostic TEXT,
+                        planner_pid INTEGER,
+                        planner_start_ticks INTEGER,
+                        run_started_at REAL,
+                        state_changed REAL NOT NULL,
+                        UNIQUE (ensemble_id, name)
+                    );
+                    CREATE INDEX workflow_active ON workflow(state) WHERE state IN ('READY', 'PLANNING', 'QUEUED', 'RUNNING');
+                    CREATE INDEX workflow_trigger ON workflow(trigger_id);
+                    CREATE TABLE workflow_history (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        workflow_id INTEGER NOT NULL REFERENCES workflow(id) ON DELETE CASCADE,
+                        time REAL NOT NULL,
+                        from_state TEXT,
+                        to_state TEXT NOT NULL,
+                        reason TEXT
+                    );
+                    CREATE INDEX workflow_history_wf ON workflow_history(workflow_id, id);
+                    CREATE TABLE trigger_fire (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        trigger_id INTEGER NOT NULL REFERENCES trigger(id) ON DELETE CASCADE,
+                        tick REAL NOT NULL,
+                        time REAL NOT NULL,
+                        workflow_id INTEGER REFERENCES workflow(id) ON DELETE SET NULL,
+                        workflow_name TEXT NOT NULL,
+                        UNIQUE (trigger_id, tick, workflow_name)
+                    );
+                    CREATE TABLE trigger_file (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        trigger_id INTEGER NOT NULL REFERENCES trigger(id) ON DELETE CASCADE,
+                        path TEXT NOT NULL,
+                        device INTEGER NOT NULL,
+                        inode INTEGER NOT NULL,
+                        size INTEGER NOT NULL,
+                        mtime_ns INTEGER NOT NULL,
+                        workflow_id INTEGER REFERENCES workflow(id) ON DELETE SET NULL,
+                        workflow_name TEXT NOT NULL,
+                        recorded REAL NOT NULL,
+                        moved_to TEXT,
+                        UNIQUE (trigger_id, path, device, inode, size, mtime_ns)
+                    );
+                    CREATE INDEX trigger_file_wf ON trigger_file(trigger_id, workflow_name);
+                    """)
+        }
+        return migrator
+    }
+}
