@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(name: "CPAM", providers: [.apt(["libpam0g-dev"])]),
@@ -68,14 +69,29 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "watchers-bench", dependencies: ["Watchers"], path: "Benchmarks/watchers-bench"),
+        .target(
+            name: "EMTestSupport",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/EMTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["EMTestSupport", "EnsembleServer", "PegasusConfig"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "PegasusConfigTests", dependencies: ["PegasusConfig"], swiftSettings: swiftSettings),
-        .testTarget(name: "EMClientTests", dependencies: ["EMClient"], swiftSettings: swiftSettings),
+        .testTarget(name: "EMClientTests", dependencies: ["EMClient", "EMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "WatchersTests", dependencies: ["Watchers"], swiftSettings: swiftSettings),
         .testTarget(name: "TriggerKitTests", dependencies: ["TriggerKit"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EnsembleServerTests",
             dependencies: [
-                "EnsembleServer",
+                "EnsembleServer", "EMTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

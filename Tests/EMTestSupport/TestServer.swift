@@ -1,0 +1,117 @@
+import Foundation
+
+/// A real `pegasus-em server` process on a free loopback port, with its own HOME (and so its own
+/// `~/.pegasus/service.py`, store and master DB), for end-to-end tests.
+public final class TestServer: @unchecked Sendable {
+    public let home: TemporaryDirectory
+    public private(set) var port: Int = 0
+    public private(set) var process: Process?
+    private var output = LockedData()
+    /// Extra `service.py` lines.
+    public let settings: [String: String]
+    /// The environment the server (and so its planners) runs with.
+    public let environment: [String: String]
+
+    /// Prepares a home directory with a `service.py`. Values are Python literals, e.g. `"True"`, `"'x'"`.
+    public init(settings: [String: String] = [:], environment extra: [String: String] = [:]) throws {
+        home = try TemporaryDirectory(prefix: "pegasus-em-home")
+        var all: [String: String] = [
+            "AUTHENTICATION": "'NoAuthentication'", "EM_ALLOW_ROOT": "True", "EM_PORT": "0", "EM_INTERVAL": "1",
+        ]
+        for (k, v) in settings { all[k] = v }
+        self.settings = all
+        var env = ProcessInfo.processInfo.environment
+        env["HOME"] = home.path
+        env["PATH"] = Binaries.simulatorBin + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+        env.removeValue(forKey: "PEGASUS_ENV")
+        for key in ["EM_PORT", "EM_HOST", "EM_DATABASE", "MASTER_DB", "AUTHENTICATION"] { env.removeValue(forKey: key) }
+        for (k, v) in extra { env[k] = v }
+        environment = env
+        try writeSettings()
+    }
+
+    func writeSettings() throws {
+        let text = settings.keys.sorted().map { "\($0) = \(settings[$0]!)" }.joined(separator: "\n") + "\n"
+        try home.write(".pegasus/service.py", text)
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:40123`.
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Everything the server wrote to stdout and stderr so far.
+    public var log: String { output.string }
+
+    /// Starts the server and waits until it listens. When `port` was already assigned (a restart), it is reused.
+    public func start(timeout: Double = 30) throws {
+        if port != 0 {
+            var s = settings
+            s["EM_PORT"] = String(port)
+            try home.write(".pegasus/service.py", s.keys.sorted().map { "\($0) = \(s[$0]!)" }.joined(separator: "\n"))
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Binaries.path("pegasus-em"))
+        process.arguments = ["server", "-v"]
+        process.environment = environment
+        process.currentDirectoryURL = URL(fileURLWithPath: home.path)
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let buffer = output
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if !data.isEmpty { buffer.append(data) }
+        }
+        try process.run()
+        self.process = process
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let range = output.string.range(of: #"listening on http://[^:]+:(\d+)"#, options: .regularExpression) {
+                let match = output.string[range]
+                port = Int(match.split(separator: ":").last!)!
+                return
+            }
+            if !process.isRunning { break }
+            usleep(10_000)
+        }
+        throw TestServerError.didNotStart(output.string)
+    }
+
+    /// Sends SIGTERM and waits for the exit.
+    @discardableResult
+    public func stop() -> Int32 {
+        guard let process else { return 0 }
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        process.waitUntilExit()
+        self.process = nil
+        // The next start of this server prints a new listening line; forget the old one.
+        output = LockedData()
+        return process.terminationStatus
+    }
+
+    /// Kills the server with SIGKILL (crash tests).
+    public func crash() {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+        output = LockedData()
+    }
+
+    deinit {
+        if let process, process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        home.remove()
+    }
+}
+
+public enum TestServerError: Error, CustomStringConvertible {
+    case didNotStart(String)
+
+    public var description: String {
+        switch self {
+        case .didNotStart(let log): "the server did not start:\n\(log)"
+        }
+    }
+}
