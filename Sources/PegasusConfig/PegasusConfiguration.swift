@@ -24,7 +24,7 @@ public struct PegasusConfiguration: Sendable {
         "DEBUG", "SECRET_KEY", "AUTHENTICATION", "PROCESS_SWITCHING", "CACHE_TYPE", "ADMIN_USERS", "USERNAME",
         "PASSWORD", "EM_INTERVAL", "STORAGE_DIRECTORY", "PEGASUS_HOME", "CONDOR_HOME", "EM_HOST", "EM_PORT",
         "EM_DATABASE", "MASTER_DB", "EM_ALLOW_ROOT", "PAM_SERVICE", "PLANNING_TIMEOUT", "RUN_TIMEOUT",
-        "RECONCILE_INTERVAL", "EM_CACERT",
+        "RECONCILE_INTERVAL", "EM_CACERT", "MASTER_DB_GRACE",
     ]
 
     /// Creates a configuration from explicit values on top of the defaults (tests and embedding).

@@ -37,7 +37,8 @@ public struct PythonLiteralParser {
 
     public init(source: String, file: String) {
         self.file = file
-        self.chars = Array(source)
+        // Swift reads "\r\n" as one Character; Python's universal newlines read it as "\n".
+        self.chars = Array(source.replacingOccurrences(of: "\r\n", with: "\n"))
     }
 
     /// Parses every statement, later assignments overriding earlier ones.
@@ -68,9 +69,13 @@ public struct PythonLiteralParser {
             skipInlineSpace(allowContinuation: true)
             let value = try parseValue(depth: 0)
             skipInlineSpace(allowContinuation: true)
-            if peek() == ";" { index += 1 }
+            var separated = false
+            if peek() == ";" {
+                index += 1
+                separated = true
+            }
             skipInlineSpace(allowContinuation: true)
-            if let c = peek(), c != "\n", c != "#" {
+            if !separated, let c = peek(), c != "\n", c != "#" {
                 throw error("unsupported syntax after the value (only literals are allowed, no expressions)")
             }
             _ = statementLine
@@ -83,7 +88,7 @@ public struct PythonLiteralParser {
     mutating func parseValue(depth: Int) throws(ConfigurationError) -> ConfigValue {
         let inBrackets = depth > 0
         skipSpace(multiline: inBrackets)
-        guard let c = peek() else { throw error("missing value") }
+        guard let c = peek(), c != "\n", c != "#" else { throw error("missing value") }
         switch c {
         case "[":
             index += 1
@@ -227,7 +232,30 @@ public struct PythonLiteralParser {
                 case "n": out.append("\n")
                 case "t": out.append("\t")
                 case "r": out.append("\r")
-                case "0": out.append("\0")
+                case "a": out.append("\u{7}")
+                case "b": out.append("\u{8}")
+                case "f": out.append("\u{C}")
+                case "v": out.append("\u{B}")
+                case "0", "1", "2", "3", "4", "5", "6", "7":
+                    // Up to three octal digits, as in Python (at most 0o777, always a valid scalar).
+                    var code = UInt32(e.asciiValue! - 0x30)
+                    for _ in 0..<2 {
+                        guard let d = peek()?.asciiValue, d >= 0x30, d <= 0x37 else { break }
+                        code = code * 8 + UInt32(d - 0x30)
+                        index += 1
+                    }
+                    out.unicodeScalars.append(Unicode.Scalar(code)!)
+                case "x", "u", "U":
+                    let width = e == "x" ? 2 : e == "u" ? 4 : 8
+                    var hex = ""
+                    for _ in 0..<width {
+                        guard let d = peek(), d.isHexDigit else { break }
+                        hex.append(d)
+                        index += 1
+                    }
+                    guard hex.count == width, let code = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(code)
+                    else { throw error("invalid \\\(e) escape in a string") }
+                    out.unicodeScalars.append(scalar)
                 case "\\": out.append("\\")
                 case "'": out.append("'")
                 case "\"": out.append("\"")

@@ -87,8 +87,24 @@ struct ServerComponents {
     static func make(
         store: EMStore, configuration: PegasusConfiguration, health: HealthRegistry, logger: Logger
     ) throws -> ServerComponents {
+        let environment = JobLauncher.environment(
+            base: ProcessInfo.processInfo.environment,
+            pegasusHome: configuration.string("PEGASUS_HOME") ?? ProcessInfo.processInfo.environment["PEGASUS_HOME"],
+            condorHome: configuration.string("CONDOR_HOME") ?? ProcessInfo.processInfo.environment["CONDOR_HOME"])
+        var schedulerConfiguration = WorkflowScheduler.Configuration(
+            ensemblesDirectory: configuration.ensemblesDirectory)
+        if let interval = try configuration.seconds("EM_INTERVAL"), interval > 0 {
+            schedulerConfiguration.interval = .milliseconds(Int64(interval * 1000))
+        }
+        if let t = try configuration.seconds("PLANNING_TIMEOUT"), t > 0 { schedulerConfiguration.planningTimeout = t }
+        if let t = try configuration.seconds("RUN_TIMEOUT"), t > 0 { schedulerConfiguration.runTimeout = t }
+        if let t = try configuration.seconds("MASTER_DB_GRACE"), t >= 0 { schedulerConfiguration.masterGrace = t }
+        let scheduler = WorkflowScheduler(
+            store: store, launcher: JobLauncher(environment: environment),
+            master: MasterDatabase(path: configuration.masterDatabase), configuration: schedulerConfiguration,
+            health: health, logger: logger)
         let manager = EnsembleManager(
-            store: store, configuration: configuration, workflows: NoWorkflowControl(), triggers: NoTriggerControl())
-        return ServerComponents(manager: manager, services: [])
+            store: store, configuration: configuration, workflows: scheduler, triggers: NoTriggerControl())
+        return ServerComponents(manager: manager, services: [scheduler])
     }
 }

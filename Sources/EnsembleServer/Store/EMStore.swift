@@ -176,7 +176,7 @@ extension EMStore {
             id: nil, ensembleID: e.id!, name: s.name, basedir: s.basedir,
             planCommand: PlanCommand.pegasusString(s.planArgv), planArgv: s.planArgv, created: now, updated: now,
             state: .ready, priority: s.priority, wfUUID: nil, submitdir: nil, triggerID: s.triggerID, reason: nil,
-            diagnostic: nil, plannerPID: nil, plannerStartTicks: nil, runStartedAt: nil, stateChanged: now)
+            diagnostic: nil, job: nil, runStartedAt: nil, runCount: 0, stateChanged: now)
         try w.insert(db)
         var h = WorkflowHistoryRecord(
             id: nil, workflowID: w.id!, time: now, fromState: nil, toState: .ready,

@@ -52,9 +52,14 @@ enum StoreMigrations {
                         trigger_id INTEGER REFERENCES trigger(id) ON DELETE SET NULL,
                         reason TEXT,
                         diagnostic TEXT,
-                        planner_pid INTEGER,
-                        planner_start_ticks INTEGER,
+                        job_kind TEXT,
+                        job_pid INTEGER,
+                        job_start_ticks INTEGER,
+                        job_pgid INTEGER,
+                        job_log_offset INTEGER,
+                        job_started_at REAL,
                         run_started_at REAL,
+                        run_count INTEGER NOT NULL DEFAULT 0,
                         state_changed REAL NOT NULL,
                         UNIQUE (ensemble_id, name)
                     );

@@ -22,7 +22,7 @@ public struct EnsembleRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
 }
 
 /// A row of the `workflow` table: one workflow of an ensemble.
-public struct WorkflowRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct WorkflowRecord: Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "workflow"
     public var id: Int64?
     public var ensembleID: Int64
@@ -43,28 +43,103 @@ public struct WorkflowRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
     public var reason: String?
     /// A non-fatal observation, such as no master DB row long after pegasus-run.
     public var diagnostic: String?
-    public var plannerPID: Int32?
-    /// The planner's start time in clock ticks since boot (`/proc/<pid>/stat` field 22), against PID reuse.
-    public var plannerStartTicks: Int64?
+    /// The detached process (planner or pegasus-run) in flight for this workflow, if any.
+    public var job: JobHandle?
     /// When pegasus-run was started for the current run; edits never touch it.
     public var runStartedAt: Double?
+    /// How many times pegasus-run was started.
+    public var runCount: Int
     /// When the state last changed (for scheduling order and timeouts).
     public var stateChanged: Double
 
-    enum CodingKeys: String, CodingKey {
-        case id, name, basedir, created, updated, state, priority, submitdir, reason, diagnostic
-        case ensembleID = "ensemble_id"
-        case planCommand = "plan_command"
-        case planArgv = "plan_argv"
-        case wfUUID = "wf_uuid"
-        case triggerID = "trigger_id"
-        case plannerPID = "planner_pid"
-        case plannerStartTicks = "planner_start_ticks"
-        case runStartedAt = "run_started_at"
-        case stateChanged = "state_changed"
-    }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    public init(
+        id: Int64?, ensembleID: Int64, name: String, basedir: String, planCommand: String, planArgv: [String],
+        created: Double, updated: Double, state: WorkflowState, priority: Int, wfUUID: String?, submitdir: String?,
+        triggerID: Int64?, reason: String?, diagnostic: String?, job: JobHandle?, runStartedAt: Double?,
+        runCount: Int, stateChanged: Double
+    ) {
+        self.id = id
+        self.ensembleID = ensembleID
+        self.name = name
+        self.basedir = basedir
+        self.planCommand = planCommand
+        self.planArgv = planArgv
+        self.created = created
+        self.updated = updated
+        self.state = state
+        self.priority = priority
+        self.wfUUID = wfUUID
+        self.submitdir = submitdir
+        self.triggerID = triggerID
+        self.reason = reason
+        self.diagnostic = diagnostic
+        self.job = job
+        self.runStartedAt = runStartedAt
+        self.runCount = runCount
+        self.stateChanged = stateChanged
+    }
+
+    public init(row: Row) throws {
+        id = row["id"]
+        ensembleID = row["ensemble_id"]
+        name = row["name"]
+        basedir = row["basedir"]
+        planCommand = row["plan_command"]
+        let argvJSON: String = row["plan_argv"]
+        planArgv = (try? JSONDecoder().decode([String].self, from: Data(argvJSON.utf8))) ?? []
+        created = row["created"]
+        updated = row["updated"]
+        guard let s = WorkflowState(rawValue: row["state"]) else {
+            throw EMError(.internalError, "invalid workflow state in the store: \(String(describing: row["state"]))")
+        }
+        state = s
+        priority = row["priority"]
+        wfUUID = row["wf_uuid"]
+        submitdir = row["submitdir"]
+        triggerID = row["trigger_id"]
+        reason = row["reason"]
+        diagnostic = row["diagnostic"]
+        if let kind: String = row["job_kind"], let k = JobHandle.Kind(rawValue: kind), let pid: Int32 = row["job_pid"] {
+            job = JobHandle(
+                kind: k, pid: pid, startTicks: row["job_start_ticks"], processGroup: row["job_pgid"] ?? pid,
+                logOffset: row["job_log_offset"] ?? 0, startedAt: row["job_started_at"] ?? 0)
+        } else {
+            job = nil
+        }
+        runStartedAt = row["run_started_at"]
+        runCount = row["run_count"]
+        stateChanged = row["state_changed"]
+    }
+
+    public func encode(to container: inout PersistenceContainer) throws {
+        container["id"] = id
+        container["ensemble_id"] = ensembleID
+        container["name"] = name
+        container["basedir"] = basedir
+        container["plan_command"] = planCommand
+        container["plan_argv"] = String(decoding: try JSONEncoder().encode(planArgv), as: UTF8.self)
+        container["created"] = created
+        container["updated"] = updated
+        container["state"] = state.rawValue
+        container["priority"] = priority
+        container["wf_uuid"] = wfUUID
+        container["submitdir"] = submitdir
+        container["trigger_id"] = triggerID
+        container["reason"] = reason
+        container["diagnostic"] = diagnostic
+        container["job_kind"] = job?.kind.rawValue
+        container["job_pid"] = job?.pid
+        container["job_start_ticks"] = job?.startTicks
+        container["job_pgid"] = job?.processGroup
+        container["job_log_offset"] = job?.logOffset
+        container["job_started_at"] = job?.startedAt
+        container["run_started_at"] = runStartedAt
+        container["run_count"] = runCount
+        container["state_changed"] = stateChanged
+    }
 }
 
 /// A row of `workflow_history`: one state change with its reason.

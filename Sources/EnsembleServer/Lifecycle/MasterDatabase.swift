@@ -1,0 +1,87 @@
+import Foundation
+import GRDB
+
+/// Read-only access to Pegasus' master database (`master_workflow`, `master_workflowstate`), written by
+/// pegasus-monitord. The EM learns from it when a workflow terminates.
+public final class MasterDatabase: @unchecked Sendable {
+    public let path: String
+    private let lock = NSLock()
+    private var queue: DatabaseQueue?
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    /// What the master DB says of one workflow's current run.
+    public enum RunState: Sendable, Equatable {
+        /// No `master_workflow` row for the wf_uuid (yet).
+        case unknown
+        /// Started (or no state after the run began).
+        case running
+        /// Terminated with this status.
+        case terminated(status: Int)
+    }
+
+    /// The state of each wf_uuid's run, counting only rows at or after the run's start (whole second), so an
+    /// earlier run's termination is ignored and later edits of the EM row never hide a termination.
+    /// - Parameter runs: wf_uuid → the epoch time pegasus-run was started.
+    public func states(_ runs: [String: Double]) throws -> [String: RunState] {
+        guard !runs.isEmpty else { return [:] }
+        guard FileManager.default.fileExists(atPath: path) else {
+            return runs.mapValues { _ in .unknown }
+        }
+        let db = try open()
+        var result: [String: RunState] = runs.mapValues { _ in .unknown }
+        let uuids = Array(runs.keys)
+        for chunkStart in stride(from: 0, to: uuids.count, by: 500) {
+            let chunk = Array(uuids[chunkStart..<min(chunkStart + 500, uuids.count)])
+            let marks = chunk.map { _ in "?" }.joined(separator: ",")
+            let rows = try db.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT w.wf_uuid AS uuid, s.state AS state, s.status AS status, s.timestamp AS ts
+                        FROM master_workflow w LEFT JOIN master_workflowstate s ON s.wf_id = w.wf_id
+                        WHERE w.wf_uuid IN (\(marks))
+                        """, arguments: StatementArguments(chunk))
+            }
+            var latest: [String: (ts: Double, state: String, status: Int?)] = [:]
+            for row in rows {
+                let uuid: String = row["uuid"]
+                if result[uuid] == .unknown { result[uuid] = .running }
+                guard let state: String = row["state"], let ts: Double = row["ts"] else { continue }
+                let threshold = (runs[uuid] ?? 0).rounded(.down)
+                guard ts >= threshold else { continue }
+                let status: Int? = row["status"]
+                // Latest row wins; on equal timestamps a termination wins (DAGMan's whole-second stamps).
+                if let current = latest[uuid] {
+                    if ts < current.ts || (ts == current.ts && current.state == "WORKFLOW_TERMINATED") { continue }
+                }
+                latest[uuid] = (ts, state, status)
+            }
+            for (uuid, entry) in latest where entry.state == "WORKFLOW_TERMINATED" {
+                result[uuid] = .terminated(status: entry.status ?? 1)
+            }
+        }
+        return result
+    }
+
+    private func open() throws -> DatabaseQueue {
+        lock.lock()
+        defer { lock.unlock() }
+        if let queue { return queue }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(5)
+        let q = try DatabaseQueue(path: path, configuration: configuration)
+        queue = q
+        return q
+    }
+
+    /// Forgets the connection (after an error), so the next call reopens the file.
+    public func reset() {
+        lock.lock()
+        queue = nil
+        lock.unlock()
+    }
+}
