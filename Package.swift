@@ -71,6 +71,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "watchers-bench", dependencies: ["Watchers"], path: "Benchmarks/watchers-bench"),
+        .executableTarget(name: "scheduler-bench", dependencies: ["EnsembleServer"], path: "Benchmarks/scheduler-bench"),
         .target(
             name: "EMTestSupport",
             dependencies: [
@@ -86,6 +87,7 @@ let package = Package(
             dependencies: ["EMTestSupport", "EnsembleServer", "PegasusConfig"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "LifecycleTests", dependencies: ["EMTestSupport", "EnsembleServer", "PegasusConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "PegasusConfigTests", dependencies: ["PegasusConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "EMClientTests", dependencies: ["EMClient", "EMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "WatchersTests", dependencies: ["Watchers"], swiftSettings: swiftSettings),

@@ -107,11 +107,12 @@ public struct EnsembleAPI: Sendable {
         router.delete("/ensembles/:e/triggers/:t") { _, context in
             let e = try context.parameters.require("e")
             let (_, t) = try await self.manager.store.trigger(ensemble: e, name: try context.parameters.require("t"))
-            // Stop first: when the answer leaves, the trigger submits nothing more.
-            await self.manager.triggers.stop(triggerID: t.id!)
+            // STOPPED is committed first (a submission in flight sees it and submits nothing), then the actor is
+            // stopped: when the answer leaves, the trigger submits nothing more.
             if t.state == .running {
                 try await self.manager.store.setTriggerState(id: t.id!, .stopped, reason: "stopped by the user")
             }
+            await self.manager.triggers.stop(triggerID: t.id!)
             return APIResponse.message("ensemble: \(e), trigger: \(t.name) marked for deletion", status: .accepted)
         }
         return router

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TriggerKit
 import ServiceLifecycle
 
 #if canImport(Glibc)
@@ -158,6 +159,9 @@ public actor WorkflowScheduler: Service, WorkflowControl {
     }
 
     // MARK: - The pass
+
+    /// Runs one pass and drops what it leaves to watch (for `scheduler-bench`).
+    package func runPassForBenchmark() async throws { _ = try await pass() }
 
     /// One scheduling pass: free finished slots first, then fill free slots by priority.
     func pass() async throws -> Watch {

@@ -103,8 +103,10 @@ struct ServerComponents {
             store: store, launcher: JobLauncher(environment: environment),
             master: MasterDatabase(path: configuration.masterDatabase), configuration: schedulerConfiguration,
             health: health, logger: logger)
+        let triggers = try TriggerEngine(
+            store: store, workflows: scheduler, configuration: configuration, health: health, logger: logger)
         let manager = EnsembleManager(
-            store: store, configuration: configuration, workflows: scheduler, triggers: NoTriggerControl())
-        return ServerComponents(manager: manager, services: [scheduler])
+            store: store, configuration: configuration, workflows: scheduler, triggers: triggers)
+        return ServerComponents(manager: manager, services: [scheduler, triggers.supervisor])
     }
 }

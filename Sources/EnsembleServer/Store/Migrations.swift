@@ -81,7 +81,7 @@ enum StoreMigrations {
                         time REAL NOT NULL,
                         workflow_id INTEGER REFERENCES workflow(id) ON DELETE SET NULL,
                         workflow_name TEXT NOT NULL,
-                        UNIQUE (trigger_id, tick, workflow_name)
+                        UNIQUE (trigger_id, tick)
                     );
                     CREATE TABLE trigger_file (
                         id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -1,0 +1,145 @@
+import Foundation
+import GRDB
+import TriggerKit
+
+/// The trigger engine's transactions: a workflow and the record of why it was submitted (a schedule tick, or
+/// the ledger rows of its files) are written together, so a crash submits nothing twice and loses nothing.
+extension EMStore {
+    /// The trigger if it is still running, with its ensemble.
+    static func runningTrigger(_ db: Database, _ id: Int64) throws -> (TriggerRecord, EnsembleRecord)? {
+        guard let t = try TriggerRecord.fetchOne(db, key: id), t.state == .running,
+            let e = try EnsembleRecord.fetchOne(db, key: t.ensembleID)
+        else { return nil }
+        return (t, e)
+    }
+
+    /// A free workflow name `<trigger>_<ts>`, `<trigger>_<ts>_2`, ... in the ensemble.
+    static func freeWorkflowName(_ db: Database, ensembleID: Int64, trigger: String, time: Double) throws -> String {
+        let stamp = WorkflowNaming.timestamp(of: Date(timeIntervalSince1970: time))
+        var suffix = 1
+        while true {
+            let name = WorkflowNaming.workflowName(trigger: trigger, timestamp: stamp, suffix: suffix)
+            if try WorkflowRecord.filter(Column("ensemble_id") == ensembleID && Column("name") == name).fetchCount(db)
+                == 0
+            {
+                return name
+            }
+            suffix += 1
+            guard suffix <= WorkflowNaming.maximumCollisionSuffix else {
+                throw EMError(.conflict, "no free workflow name for trigger \(trigger) at \(stamp)")
+            }
+        }
+    }
+
+    /// Submits the workflow of a schedule tick once: nil when the tick was already recorded or the trigger is
+    /// no longer running.
+    public func fireTrigger(id: Int64, tick: Double, nextFire: Double?) async throws -> String? {
+        try await pool.write { db in
+            guard var (t, e) = try Self.runningTrigger(db, id) else { return nil }
+            let seen = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM trigger_fire WHERE trigger_id = ? AND tick = ?", arguments: [id, tick])
+            if (seen ?? 0) > 0 { return nil }
+            let now = Self.now()
+            let name = try Self.freeWorkflowName(db, ensembleID: e.id!, trigger: t.name, time: tick)
+            let w = try Self.insertWorkflow(
+                db, ensemble: e,
+                WorkflowSubmission(
+                    name: name, priority: t.priority, basedir: t.basedir, planArgv: [t.workflowScript] + t.workflowArgs,
+                    triggerID: id),
+                now: now)
+            try db.execute(
+                sql: "INSERT INTO trigger_fire (trigger_id, tick, time, workflow_id, workflow_name) VALUES (?, ?, ?, ?, ?)",
+                arguments: [id, tick, now, w.id, name])
+            t.fireCount += 1
+            t.lastFire = tick
+            t.nextFire = nextFire
+            t.updated = now
+            t.reason = nil
+            try t.update(db)
+            _ = e
+            return name
+        }
+    }
+
+    /// Records ticks handled without a submission.
+    public func advanceTrigger(id: Int64, handledThrough: Double?, nextFire: Double?) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE trigger SET last_fire = ?, next_fire = ? WHERE id = ? AND state = 'RUNNING'",
+                arguments: [handledThrough, nextFire, id])
+        }
+    }
+
+    /// Submits one workflow for the files not yet in the ledger, and records them, atomically.
+    public func submitTriggerFiles(id: Int64, files: [LedgerFile], nextFire: Double?) async throws -> String? {
+        try await pool.write { db in
+            guard var (t, e) = try Self.runningTrigger(db, id) else { return nil }
+            let known = try Self.ledgerContains(db, triggerID: id, files: files)
+            let fresh = files.filter { !known.contains($0) }.sorted { $0.path < $1.path }
+            guard !fresh.isEmpty else { return nil }
+            let now = Self.now()
+            let name = try Self.freeWorkflowName(db, ensembleID: e.id!, trigger: t.name, time: now)
+            let argv = [t.workflowScript] + t.workflowArgs + ["--inputs"] + fresh.map(\.path)
+            let w = try Self.insertWorkflow(
+                db, ensemble: e,
+                WorkflowSubmission(name: name, priority: t.priority, basedir: t.basedir, planArgv: argv, triggerID: id),
+                now: now)
+            let insert = try db.makeStatement(
+                sql: """
+                    INSERT INTO trigger_file (trigger_id, path, device, inode, size, mtime_ns, workflow_id,
+                        workflow_name, recorded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for f in fresh {
+                try insert.execute(arguments: [
+                    id, f.path, Int64(bitPattern: f.device), Int64(bitPattern: f.inode), f.size, f.mtimeNanoseconds,
+                    w.id, name, now,
+                ])
+            }
+            t.fireCount += 1
+            t.nextFire = nextFire ?? t.nextFire
+            t.updated = now
+            t.reason = nil
+            try t.update(db)
+            _ = e
+            return name
+        }
+    }
+
+    /// Which of these files (same identity) the trigger's ledger holds.
+    public func ledgerContains(triggerID: Int64, files: [LedgerFile]) async throws -> Set<LedgerFile> {
+        try await pool.read { db in try Self.ledgerContains(db, triggerID: triggerID, files: files) }
+    }
+
+    static func ledgerContains(_ db: Database, triggerID: Int64, files: [LedgerFile]) throws -> Set<LedgerFile> {
+        guard !files.isEmpty else { return [] }
+        var found: Set<LedgerFile> = []
+        let byPath = Dictionary(grouping: files, by: \.path)
+        let paths = Array(byPath.keys)
+        for start in stride(from: 0, to: paths.count, by: 500) {
+            let chunk = Array(paths[start..<min(start + 500, paths.count)])
+            let marks = chunk.map { _ in "?" }.joined(separator: ",")
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT path, device, inode, size, mtime_ns FROM trigger_file
+                    WHERE trigger_id = ? AND path IN (\(marks))
+                    """, arguments: StatementArguments([triggerID] + chunk))
+            for row in rows {
+                let device: Int64 = row["device"]
+                let inode: Int64 = row["inode"]
+                let f = LedgerFile(
+                    path: row["path"], device: UInt64(bitPattern: device), inode: UInt64(bitPattern: inode),
+                    size: row["size"], mtimeNanoseconds: row["mtime_ns"])
+                if byPath[f.path]?.contains(f) == true { found.insert(f) }
+            }
+        }
+        return found
+    }
+
+    /// Sets the reason shown for a running trigger (a failing submission), or clears it.
+    public func setTriggerReason(id: Int64, _ reason: String?) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE trigger SET reason = ? WHERE id = ?", arguments: [reason, id])
+        }
+    }
+}

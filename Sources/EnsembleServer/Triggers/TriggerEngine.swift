@@ -1,0 +1,152 @@
+import Foundation
+import Logging
+import PegasusConfig
+import TriggerKit
+import Watchers
+
+/// The trigger engine as the ensemble manager runs it: TriggerKit's supervisor, with the store as its sink
+/// (every submission one transaction) and the scheduler woken after each submission.
+public final class TriggerEngine: TriggerControl, TriggerSink {
+    let store: EMStore
+    let workflows: any WorkflowControl
+    let logger: Logger
+    let reconcileInterval: Double
+    /// Directories never matched by file patterns (the EM's own files).
+    let excluded: [String]
+    /// Set once at assembly, before the supervisor runs.
+    private let supervisorBox = SupervisorBox()
+
+    public init(
+        store: EMStore, workflows: any WorkflowControl, configuration: PegasusConfiguration, health: HealthRegistry,
+        logger: Logger
+    ) throws {
+        self.store = store
+        self.workflows = workflows
+        self.logger = logger
+        self.reconcileInterval = try configuration.seconds("RECONCILE_INTERVAL") ?? 300
+        self.excluded = [configuration.home + "/.pegasus"]
+        let supervisor = TriggerSupervisor(
+            sink: self, logger: logger,
+            restore: { [store, reconcileInterval, excluded] in
+                try await store.runningTriggers().compactMap { entry in
+                    try? Self.spec(
+                        entry.trigger, ensemble: entry.ensemble, reconcileInterval: reconcileInterval, excluded: excluded)
+                }
+            },
+            onCycle: { health.cycle("triggers") })
+        health.register("triggers")
+        supervisorBox.supervisor = supervisor
+    }
+
+    /// The service to run in the server's service group.
+    public var supervisor: TriggerSupervisor { supervisorBox.supervisor! }
+
+    /// Builds TriggerKit's view of a stored trigger.
+    static func spec(_ t: TriggerRecord, ensemble: String, reconcileInterval: Double, excluded: [String]) throws
+        -> TriggerSpec
+    {
+        let d = t.definition
+        let created = Date(timeIntervalSince1970: t.created)
+        let schedule: TriggerSchedule
+        if let cron = d.cron {
+            schedule = .cron(try CronExpression(cron, timeZoneIdentifier: d.timezone ?? "UTC"), created: created)
+        } else {
+            guard let every = TriggerDuration(seconds: d.interval ?? 0) else {
+                throw EMError(.invalid, "trigger \(t.name) has no interval")
+            }
+            schedule = .interval(start: created, every: every)
+        }
+        var files: FileTriggerOptions?
+        if t.type == .filePattern {
+            var watcher = WatcherConfiguration()
+            switch d.watchMode {
+            case "inotify": watcher.mode = .inotify
+            case "poll": watcher.mode = .polling
+            default: watcher.mode = .automatic
+            }
+            let commandBytes = ([t.workflowScript] + t.workflowArgs + ["--inputs"]).reduce(0) { $0 + $1.utf8.count + 9 }
+            files = FileTriggerOptions(
+                patterns: try FilePatternSet(d.filePatterns ?? []), settle: d.settle ?? FileTriggerOptions.defaultSettle,
+                maxFiles: d.maxFiles ?? FileTriggerOptions.defaultMaxFiles, commandBytes: commandBytes,
+                watcher: watcher, reconcileInterval: reconcileInterval, excludedDirectories: excluded)
+        }
+        return TriggerSpec(
+            id: t.id!, label: "\(ensemble).\(t.name)", schedule: schedule,
+            catchup: CatchupPolicy(rawValue: d.catchup ?? "one") ?? .one,
+            deadline: t.deadline.map { Date(timeIntervalSince1970: $0) },
+            lastHandled: t.lastFire.map { Date(timeIntervalSince1970: $0) }, files: files)
+    }
+
+    // MARK: - TriggerControl
+
+    public func start(_ trigger: TriggerRecord, ensemble: String) async {
+        do {
+            let spec = try Self.spec(
+                trigger, ensemble: ensemble, reconcileInterval: reconcileInterval, excluded: excluded)
+            await supervisor.start(spec)
+        } catch {
+            logger.error("cannot start trigger", metadata: ["trigger": "\(trigger.name)", "error": "\(error)"])
+            _ = try? await store.setTriggerState(id: trigger.id!, .failed, reason: "cannot start: \(error)")
+        }
+    }
+
+    public func stop(triggerID: Int64) async {
+        await supervisor.stop(id: triggerID)
+    }
+
+    public func details(triggerID: Int64) async -> [String: JSONValue] {
+        guard let status = await supervisor.details(id: triggerID) else { return [:] }
+        let roots: [JSONValue] = status.roots.map { root in
+            [
+                "path": .string(root.root), "mode": .string(root.mode == .polling ? "poll" : "inotify"),
+                "reason": .string(root.reason), "watched_directories": .int(root.watchedDirectories),
+                "state": .string("\(root.state)"),
+            ]
+        }
+        return [
+            "watch": [
+                "roots": .array(roots), "pending_files": .int(status.pendingFiles),
+                "oldest_pending_age": .double(status.oldestPendingAge),
+            ]
+        ]
+    }
+
+    // MARK: - TriggerSink
+
+    public func fire(triggerID: Int64, tick: Date, coalescedTicks: Int, nextFire: Date?) async throws -> String? {
+        let name = try await store.fireTrigger(
+            id: triggerID, tick: tick.timeIntervalSince1970, nextFire: nextFire?.timeIntervalSince1970)
+        if name != nil { workflows.wake() }
+        return name
+    }
+
+    public func advance(triggerID: Int64, handledThrough: Date?, nextFire: Date?) async throws {
+        try await store.advanceTrigger(
+            id: triggerID, handledThrough: handledThrough?.timeIntervalSince1970,
+            nextFire: nextFire?.timeIntervalSince1970)
+    }
+
+    public func submitFiles(triggerID: Int64, files: [LedgerFile], nextFire: Date?) async throws -> String? {
+        let name = try await store.submitTriggerFiles(
+            id: triggerID, files: files, nextFire: nextFire?.timeIntervalSince1970)
+        if name != nil { workflows.wake() }
+        return name
+    }
+
+    public func alreadySubmitted(triggerID: Int64, files: [LedgerFile]) async throws -> Set<LedgerFile> {
+        try await store.ledgerContains(triggerID: triggerID, files: files)
+    }
+
+    public func expire(triggerID: Int64) async throws {
+        try await store.setTriggerState(id: triggerID, .expired, reason: "timeout reached")
+    }
+
+    public func report(triggerID: Int64, reason: String?) async {
+        try? await store.setTriggerReason(id: triggerID, reason)
+    }
+}
+
+/// Holds the supervisor, which needs the engine (its sink) before the engine can hold it.
+final class SupervisorBox: @unchecked Sendable {
+    var supervisor: TriggerSupervisor?
+}

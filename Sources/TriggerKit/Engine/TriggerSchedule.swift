@@ -1,0 +1,74 @@
+import Foundation
+
+/// When a trigger fires: a fixed interval from its creation (Pegasus' cron-trigger) or a cron expression in a
+/// time zone. Ticks are identified by their scheduled time, which is what makes a submission idempotent.
+public enum TriggerSchedule: Sendable, Hashable {
+    case interval(start: Date, every: TriggerDuration)
+    case cron(CronExpression, created: Date)
+
+    /// What to fire now, given the scheduled time of the last handled tick.
+    public struct Due: Sendable, Hashable {
+        /// Ticks to submit, oldest first, with how many ticks each one stands for (catch-up `one`).
+        public var fires: [(tick: Date, coalesced: Int)]
+        /// The scheduled time of the newest tick handled (fired or skipped) by this decision.
+        public var handledThrough: Date?
+        /// The next tick after those handled, before the deadline; nil when none is left.
+        public var nextFire: Date?
+        /// Whether the deadline has passed.
+        public var expired: Bool
+
+        public static func == (a: Due, b: Due) -> Bool {
+            a.fires.map(\.tick) == b.fires.map(\.tick) && a.fires.map(\.coalesced) == b.fires.map(\.coalesced)
+                && a.handledThrough == b.handledThrough && a.nextFire == b.nextFire && a.expired == b.expired
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(fires.map(\.tick))
+            hasher.combine(handledThrough)
+            hasher.combine(nextFire)
+            hasher.combine(expired)
+        }
+    }
+
+    /// Decides which ticks are due at `now`.
+    /// - Parameters:
+    ///   - lastHandled: the scheduled time of the last tick already handled (persisted), nil before the first.
+    ///   - deadline: the absolute expiry (created + timeout), if any.
+    ///   - catchup: what to do with ticks missed while the server was down.
+    public func due(now: Date, lastHandled: Date?, deadline: Date?, catchup: CatchupPolicy) -> Due {
+        switch self {
+        case .interval(let start, let every):
+            let lastTick = lastHandled.map { last in
+                Int((last.timeIntervalSince(start) / Double(every.seconds)).rounded())
+            }
+            let schedule = IntervalSchedule(
+                start: start, interval: every, deadline: deadline, catchup: catchup, lastFiredTick: lastTick)
+            let decision = schedule.due(now: now)
+            return Due(
+                fires: decision.fires.map { ($0.scheduledTime, $0.coalescedTicks) },
+                handledThrough: decision.lastHandledTick.map { schedule.fireTime(ofTick: $0) } ?? lastHandled,
+                nextFire: decision.nextFireTime, expired: decision.isExpired)
+        case .cron(let expression, let created):
+            if let deadline, now >= deadline {
+                return Due(fires: [], handledThrough: lastHandled, nextFire: nil, expired: true)
+            }
+            let after = lastHandled ?? created
+            let through = deadline.map { min(now, $0.addingTimeInterval(-0.001)) } ?? now
+            let missed = expression.fireDates(after: after, through: through, limit: 1000)
+            var fires: [(Date, Int)] = []
+            if let newest = missed.last {
+                switch catchup {
+                case .none:
+                    // Only a tick that is due right now (not one missed during downtime) fires.
+                    if now.timeIntervalSince(newest) <= 10 { fires = [(newest, 1)] }
+                case .one: fires = [(newest, missed.count)]
+                case .all: fires = missed.map { ($0, 1) }
+                }
+            }
+            let handled = missed.last ?? lastHandled
+            var next = expression.nextFireDate(after: max(handled ?? after, now.addingTimeInterval(-0.001)))
+            if let n = next, let deadline, n >= deadline { next = nil }
+            return Due(fires: fires, handledThrough: handled, nextFire: next, expired: false)
+        }
+    }
+}

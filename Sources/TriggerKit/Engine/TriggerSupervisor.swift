@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Runs every trigger as its own actor: restores the running ones at start, starts new ones at once, stops
+/// them by id. One failing trigger never affects another (each retries on its own, with backoff).
+public actor TriggerSupervisor: Service {
+    let sink: any TriggerSink
+    let logger: Logger
+    let restore: @Sendable () async throws -> [TriggerSpec]
+    let onCycle: @Sendable () -> Void
+    private var runners: [Int64: TriggerRunner] = [:]
+    private let (newRunners, newRunner) = AsyncStream.makeStream(of: TriggerRunner.self)
+
+    /// - Parameters:
+    ///   - restore: loads the triggers to run at start (those persisted as running).
+    ///   - onCycle: called whenever a trigger evaluates its schedule (liveness for `/health`).
+    public init(
+        sink: any TriggerSink, logger: Logger, restore: @escaping @Sendable () async throws -> [TriggerSpec],
+        onCycle: @escaping @Sendable () -> Void = {}
+    ) {
+        self.sink = sink
+        self.logger = logger
+        self.restore = restore
+        self.onCycle = onCycle
+    }
+
+    public func run() async throws {
+        var restored = 0
+        for spec in try await restore() {
+            await start(spec)
+            restored += 1
+        }
+        onCycle()
+        logger.info("trigger supervisor started", metadata: ["triggers": "\(restored)"])
+        let stream = newRunners
+        try await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                for await runner in stream {
+                    group.addTask { await runner.run() }
+                }
+            }
+        }
+    }
+
+    /// Starts a trigger (it evaluates its schedule at once). A trigger with the same id is stopped first.
+    public func start(_ spec: TriggerSpec) async {
+        if let old = runners.removeValue(forKey: spec.id) {
+            await old.stop()
+        }
+        let runner = TriggerRunner(spec: spec, sink: sink, logger: logger, onCycle: onCycle)
+        runners[spec.id] = runner
+        newRunner.yield(runner)
+    }
+
+    /// Stops a trigger; when this returns it submits nothing more.
+    public func stop(id: Int64) async {
+        guard let runner = runners.removeValue(forKey: id) else { return }
+        await runner.stop()
+    }
+
+    /// The running trigger's live file status, if it is a file trigger.
+    public func details(id: Int64) async -> FileTriggerStatus? {
+        guard let runner = runners[id] else { return nil }
+        return await runner.details()
+    }
+
+    /// The ids of the triggers running now.
+    public var runningIDs: [Int64] { Array(runners.keys) }
+}
