@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds pegasus-em and runs the whole test suite: unit tests, end-to-end tests of the built binaries (real
+# server processes, real inotify, real SQLite, the real Pegasus 5.1.3 client from PyPI), the Pegasus simulator's
+# self-test, and the trigger chaos test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+scripts/install-deps.sh
+
+# The real Pegasus client (pegasus-em) and pegasus-db-admin, from PyPI, for compatibility tests.
+venv="${PEGASUS_VENV:-$root/.venv-pegasus}"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import Pegasus' 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q 'pegasus-wms==5.1.3'
+fi
+export PEGASUS_VENV="$venv"
+
+echo "== build"
+swift build --build-tests
+
+echo "== Pegasus simulator self-test"
+Tests/PegasusSimulator/selftest.sh
+
+echo "== swift test"
+swift test --skip-build
+
+echo "== trigger chaos test (SIGKILL at random moments while files arrive)"
+PEGASUS_EM_CHAOS=1 swift test --skip-build --filter Chaos
