@@ -1,10 +1,14 @@
 import Synchronization
 
 /// A wake-up flag for one waiting task: `signal()` from anywhere; `wait(timeout:)` returns at the first
-/// signal (or one that arrived while nobody waited) or when the timeout passes.
+/// signal (or one that arrived while nobody waited) or when the timeout passes. No signal is ever lost: one that
+/// races with the timeout is reported by that wait, and one sent while nobody waits ends the next wait at once.
 public final class AsyncSignal: Sendable {
     private struct State {
+        /// A signal arrived while nobody waited.
         var pending = false
+        /// The current wait consumed a signal.
+        var delivered = false
         var waiter: CheckedContinuation<Void, Never>?
     }
 
@@ -17,6 +21,7 @@ public final class AsyncSignal: Sendable {
         let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
             if let w = s.waiter {
                 s.waiter = nil
+                s.delivered = true
                 return w
             }
             s.pending = true
@@ -29,16 +34,10 @@ public final class AsyncSignal: Sendable {
     /// - Returns: whether a signal (rather than the timeout) ended the wait.
     @discardableResult
     public func wait(timeout: Duration) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await self.waitForSignal()
-                return !Task.isCancelled
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return false
-            }
-            let signaled = await group.next() ?? false
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForSignal() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
             group.cancelAll()
             // Release a waiter that is still registered (the timeout won).
             let waiter = self.state.withLock { s -> CheckedContinuation<Void, Never>? in
@@ -47,7 +46,12 @@ public final class AsyncSignal: Sendable {
                 return w
             }
             waiter?.resume()
-            return signaled
+            await group.waitForAll()
+        }
+        return state.withLock { s in
+            let delivered = s.delivered
+            s.delivered = false
+            return delivered
         }
     }
 
@@ -55,10 +59,12 @@ public final class AsyncSignal: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { s -> Bool in
-                    if s.pending || Task.isCancelled {
+                    if s.pending {
                         s.pending = false
+                        s.delivered = true
                         return true
                     }
+                    if Task.isCancelled { return true }
                     s.waiter = continuation
                     return false
                 }

@@ -123,7 +123,8 @@ public actor TriggerRunner {
             }
             lastHandled = fire.tick
         }
-        if due.fires.isEmpty, due.handledThrough != lastHandled {
+        // Also when only the next fire changed (a new cron trigger, a restart), so that it is what the API shows.
+        if due.fires.isEmpty, due.handledThrough != lastHandled || due.nextFire != nextFire {
             try await sink.advance(triggerID: spec.id, handledThrough: due.handledThrough, nextFire: due.nextFire)
             lastHandled = due.handledThrough
         }

@@ -125,14 +125,22 @@ actor FileCollector {
         }
     }
 
-    private func excluded(_ path: String) -> Bool {
-        options.excludedDirectories.contains { path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
-            || path.split(separator: "/").dropLast().contains("processed")
+    /// Whether `path` is one of the trigger's files: a pattern matches it without looking into a `processed/`
+    /// directory below that pattern's root (a root that itself lies inside a directory named `processed` is fine),
+    /// no ignore rule applies, and it is not in the EM's own directories.
+    private func wanted(_ path: String) -> Bool {
+        guard options.patterns.matches(path),
+            !options.excludedDirectories.contains(where: { path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") })
+        else { return false }
+        return options.patterns.patterns.contains { pattern in
+            pattern.matches(path)
+                && !path.dropFirst(pattern.root.count).split(separator: "/").dropLast().contains("processed")
+        }
     }
 
     /// Records a file the watcher reported closed or moved in: its settle period starts now.
     private func consider(_ path: String, changedAt: Double) {
-        guard options.patterns.matches(path), !excluded(path),
+        guard wanted(path),
             let identity = FileIdentity.of(path: path, followSymlinks: options.watcher.followSymlinks)
         else { return }
         if let known = pending[path], known.identity == identity { return }
@@ -143,7 +151,7 @@ actor FileCollector {
     private func rescan(_ roots: [WatchRoot]) {
         for root in roots {
             for file in scanFiles(root: root, followSymlinks: options.watcher.followSymlinks)
-            where options.patterns.matches(file.path) && !excluded(file.path) {
+            where wanted(file.path) {
                 if let known = pending[file.path], known.identity == file.identity { continue }
                 let mtime = Double(file.identity.mtimeNanoseconds) / 1e9
                 pending[file.path] = Pending(identity: file.identity, changedAt: max(mtime, 0))
