@@ -1,0 +1,277 @@
+/// An ensemble as the server returns it (`GET /ensembles`, `GET /ensembles/E`).
+public struct EnsembleResource: Decodable, Sendable, Equatable {
+    public var id: Int
+    public var name: String
+    /// Seconds since the epoch.
+    public var created: Double
+    public var updated: Double
+    /// `ACTIVE`, `PAUSED` or `HELD`.
+    public var state: String
+    public var maxRunning: Int
+    public var maxPlanning: Int
+    public var workflows: String?
+    public var href: String?
+
+    /// Creates an ensemble resource (tests, fakes).
+    public init(
+        id: Int, name: String, created: Double, updated: Double, state: String, maxRunning: Int, maxPlanning: Int,
+        workflows: String? = nil, href: String? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.created = created
+        self.updated = updated
+        self.state = state
+        self.maxRunning = maxRunning
+        self.maxPlanning = maxPlanning
+        self.workflows = workflows
+        self.href = href
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, created, updated, state, workflows, href
+        case maxRunning = "max_running"
+        case maxPlanning = "max_planning"
+    }
+}
+
+/// A workflow of an ensemble: the summary of a listing, or the detail of `GET /ensembles/E/workflows/W`.
+public struct WorkflowResource: Decodable, Sendable, Equatable {
+    public var id: Int
+    public var name: String
+    public var created: Double
+    public var updated: Double
+    public var state: String
+    public var priority: Int
+    public var wfUUID: String?
+    public var href: String?
+    // Detail view only.
+    public var basedir: String?
+    public var planCommand: String?
+    public var planArgv: [String]?
+    public var log: String?
+    public var submitdir: String?
+    public var history: [HistoryEntry]?
+    public var diagnostic: String?
+
+    /// Creates a workflow resource (tests, fakes); the detail fields default to absent.
+    public init(
+        id: Int, name: String, created: Double, updated: Double, state: String, priority: Int, wfUUID: String?,
+        href: String? = nil, basedir: String? = nil, planCommand: String? = nil, planArgv: [String]? = nil,
+        log: String? = nil, submitdir: String? = nil, history: [HistoryEntry]? = nil, diagnostic: String? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.created = created
+        self.updated = updated
+        self.state = state
+        self.priority = priority
+        self.wfUUID = wfUUID
+        self.href = href
+        self.basedir = basedir
+        self.planCommand = planCommand
+        self.planArgv = planArgv
+        self.log = log
+        self.submitdir = submitdir
+        self.history = history
+        self.diagnostic = diagnostic
+    }
+
+    /// One state change of a workflow.
+    public struct HistoryEntry: Decodable, Sendable, Equatable {
+        public var time: Double
+        public var from: String?
+        public var to: String
+        public var reason: String?
+
+        /// Creates a history entry.
+        public init(time: Double, from: String?, to: String, reason: String?) {
+            self.time = time
+            self.from = from
+            self.to = to
+            self.reason = reason
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, created, updated, state, priority, href, basedir, log, submitdir, history, diagnostic
+        case wfUUID = "wf_uuid"
+        case planCommand = "plan_command"
+        case planArgv = "plan_argv"
+    }
+}
+
+/// A trigger (`GET /ensembles/E/triggers`), with the detail fields of `GET /ensembles/E/triggers/T`.
+public struct TriggerResource: Decodable, Sendable, Equatable {
+    public var id: Int
+    public var ensembleID: Int?
+    public var name: String
+    /// `RUNNING`, `STOPPED`, `EXPIRED` or `FAILED`.
+    public var state: String
+    public var workflow: Workflow
+    /// `interval`, `timeout`, `file_patterns`, `cron`, `timezone`, ... as the server sends them.
+    public var args: [String: JSONValue]?
+    /// `CRON` or `FILE_PATTERN`.
+    public var type: String
+    public var reason: String?
+    public var created: Double?
+    public var updated: Double?
+    public var nextFire: Double?
+    public var deadline: Double?
+    public var fireCount: Int?
+    public var priority: Int?
+    public var basedir: String?
+    // Detail view only.
+    public var watch: Watch?
+    public var submissions: [Submission]?
+
+    /// Creates a trigger resource (tests, fakes).
+    public init(
+        id: Int, ensembleID: Int? = nil, name: String, state: String, workflow: Workflow,
+        args: [String: JSONValue]?, type: String, reason: String? = nil, created: Double? = nil,
+        updated: Double? = nil, nextFire: Double? = nil, deadline: Double? = nil, fireCount: Int? = nil,
+        priority: Int? = nil, basedir: String? = nil, watch: Watch? = nil, submissions: [Submission]? = nil
+    ) {
+        self.id = id
+        self.ensembleID = ensembleID
+        self.name = name
+        self.state = state
+        self.workflow = workflow
+        self.args = args
+        self.type = type
+        self.reason = reason
+        self.created = created
+        self.updated = updated
+        self.nextFire = nextFire
+        self.deadline = deadline
+        self.fireCount = fireCount
+        self.priority = priority
+        self.basedir = basedir
+        self.watch = watch
+        self.submissions = submissions
+    }
+
+    /// The workflow script a trigger runs and its arguments.
+    public struct Workflow: Decodable, Sendable, Equatable {
+        public var script: String
+        public var args: [String]
+
+        /// Creates a workflow reference.
+        public init(script: String, args: [String]) {
+            self.script = script
+            self.args = args
+        }
+    }
+
+    /// What a file trigger watches.
+    public struct Watch: Decodable, Sendable, Equatable {
+        public var roots: [Root]
+        public var pendingFiles: Int?
+        public var oldestPendingAge: Double?
+
+        /// Creates a watch description.
+        public init(roots: [Root], pendingFiles: Int?, oldestPendingAge: Double?) {
+            self.roots = roots
+            self.pendingFiles = pendingFiles
+            self.oldestPendingAge = oldestPendingAge
+        }
+
+        /// One watched directory and how it is watched (`inotify`, `poll`) and why.
+        public struct Root: Decodable, Sendable, Equatable {
+            public var path: String
+            public var mode: String
+            public var reason: String?
+
+            /// Creates a watched root.
+            public init(path: String, mode: String, reason: String?) {
+                self.path = path
+                self.mode = mode
+                self.reason = reason
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case roots
+            case pendingFiles = "pending_files"
+            case oldestPendingAge = "oldest_pending_age"
+        }
+    }
+
+    /// One workflow a trigger submitted.
+    public struct Submission: Decodable, Sendable, Equatable {
+        public var workflow: String
+        public var time: Double
+        public var files: [String]?
+
+        /// Creates a submission record.
+        public init(workflow: String, time: Double, files: [String]?) {
+            self.workflow = workflow
+            self.time = time
+            self.files = files
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, state, workflow, args, type, reason, created, updated, deadline, priority, basedir, watch
+        case submissions
+        case ensembleID = "ensemble_id"
+        case nextFire = "next_fire"
+        case fireCount = "fire_count"
+    }
+}
+
+/// The `{"message": ...}` body of most write responses and of every error.
+public struct MessageResource: Decodable, Sendable, Equatable {
+    public var message: String
+}
+
+/// Any JSON value, for fields whose shape the client only displays (`args` of a trigger).
+public enum JSONValue: Decodable, Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int.self) {
+            self = .int(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .double(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    /// The value as a whole number of seconds, if it is one.
+    public var intValue: Int? {
+        switch self {
+        case .int(let i): i
+        case .double(let d) where d == d.rounded() && abs(d) < 1e15: Int(d)
+        default: nil
+        }
+    }
+
+    /// The value if it is a string.
+    public var stringValue: String? {
+        if case .string(let s) = self { s } else { nil }
+    }
+
+    /// The value as a list of strings, if it is one.
+    public var stringArray: [String]? {
+        guard case .array(let items) = self else { return nil }
+        let strings = items.compactMap(\.stringValue)
+        return strings.count == items.count ? strings : nil
+    }
+}
