@@ -92,6 +92,7 @@ let package = Package(
         .testTarget(name: "EMClientTests", dependencies: ["EMClient", "EMTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "WatchersTests", dependencies: ["Watchers"], swiftSettings: swiftSettings),
         .testTarget(name: "TriggerKitTests", dependencies: ["TriggerKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "TriggerTests", dependencies: ["EMTestSupport", "EnsembleServer", "TriggerKit", "Watchers"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EnsembleServerTests",
             dependencies: [

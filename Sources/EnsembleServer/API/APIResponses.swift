@@ -84,11 +84,11 @@ enum Resources {
             args["timezone"] = .string(d.timezone ?? "UTC")
         }
         if let catchup = d.catchup { args["catchup"] = .string(catchup) }
-        if t.type == .filePattern {
-            args["settle"] = .double(d.settle)
-            args["max_files"] = .int(d.maxFiles)
-            args["move_processed"] = .bool(d.moveProcessed ?? false)
-        }
+        // Our options appear only when they were given, so `triggers -l` looks as in Pegasus otherwise.
+        if let settle = d.settle { args["settle"] = .double(settle) }
+        if let maxFiles = d.maxFiles { args["max_files"] = .int(maxFiles) }
+        if d.moveProcessed == true { args["move_processed"] = true }
+        if let mode = d.watchMode { args["watch_mode"] = .string(mode) }
         return [
             "id": .int(Int(t.id ?? 0)), "ensemble_id": .int(Int(t.ensembleID)), "name": .string(t.name),
             "state": .string(t.state.rawValue), "type": .string(t.type.rawValue),

@@ -69,7 +69,15 @@ enum TriggerRequest {
         return TriggerRecord(
             id: nil, ensembleID: 0, name: name, type: type, state: .running, reason: nil, created: now, updated: now,
             workflowScript: script, workflowArgs: args, definition: definition, basedir: basedir, priority: priority,
-            nextFire: now, deadline: definition.timeout.map { now + Double($0) }, fireCount: 0, lastFire: nil)
+            nextFire: try firstFire(definition, now: now), deadline: definition.timeout.map { now + Double($0) },
+            fireCount: 0, lastFire: nil)
+    }
+
+    /// Interval triggers fire at creation; cron triggers at the expression's next time.
+    static func firstFire(_ d: TriggerDefinition, now: Double) throws -> Double {
+        guard let cron = d.cron else { return now }
+        let expression = try CronExpression(cron, timeZoneIdentifier: d.timezone ?? "UTC")
+        return expression.nextFireDate(after: Date(timeIntervalSince1970: now))?.timeIntervalSince1970 ?? now
     }
 
     static func duration(_ text: String?, field: String) throws -> Int {

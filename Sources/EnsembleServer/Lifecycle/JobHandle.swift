@@ -37,7 +37,7 @@ public struct JobHandle: Sendable, Equatable, Codable {
         case vanished
     }
 
-    /// The start time of a process, or nil when it does not exist.
+    /// The start time of a process, or nil when it does not exist or has already ended (a zombie).
     public static func startTicks(of pid: Int32) -> Int64? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = text.lastIndex(of: ")")
@@ -45,6 +45,9 @@ public struct JobHandle: Sendable, Equatable, Codable {
         // Fields after the command name: state is field 3, starttime is field 22.
         let fields = text[text.index(after: close)...].split(separator: " ")
         guard fields.count > 19 else { return nil }
+        // An orphaned waiter killed with its group stays a zombie until init reaps it (seconds, or never when
+        // the reaper is slow or the EM is pid 1 in a container): it has ended all the same.
+        if fields[0] == "Z" || fields[0] == "X" { return nil }
         return Int64(fields[19])
     }
 

@@ -44,6 +44,11 @@ public actor WorkflowScheduler: Service, WorkflowControl {
         var jobs: [(job: JobHandle, resultFile: String, deadline: Double)] = []
         var monitoring = false
         var retrySoon = false
+        /// The master DB's stamp taken just before the pass read it, so a write during the rest of the pass
+        /// still wakes the next wait.
+        var masterStamp: [Int]?
+        /// When a run without a master DB row reaches `masterGrace` and needs its diagnostic.
+        var wakeAt: Double?
     }
 
     public init(
@@ -85,7 +90,7 @@ public actor WorkflowScheduler: Service, WorkflowControl {
     func waitForWork(_ watch: Watch) async {
         let start = ContinuousClock.now
         let limit = watch.retrySoon ? Duration.seconds(1) : configuration.interval
-        let masterStamp = watch.monitoring ? masterDBStamp() : nil
+        let masterStamp = watch.monitoring ? (watch.masterStamp ?? masterDBStamp()) : nil
         while ContinuousClock.now - start < limit {
             let polling = !watch.jobs.isEmpty || watch.monitoring
             let step = polling ? (watch.jobs.isEmpty ? .milliseconds(250) : configuration.jobPoll) : limit
@@ -96,15 +101,18 @@ public actor WorkflowScheduler: Service, WorkflowControl {
                 if now > entry.deadline || entry.job.status(resultFile: entry.resultFile) != .running { return }
             }
             if watch.monitoring && masterDBStamp() != masterStamp { return }
+            if let wakeAt = watch.wakeAt, now >= wakeAt { return }
         }
     }
 
     /// Modification times of the master DB and its WAL: they change when monitord writes.
     nonisolated func masterDBStamp() -> [Int] {
+        // FileManager rather than stat(2): `stat` and `timespec` fail MemberImportVisibility in release builds.
         [master.path, master.path + "-wal"].map { path in
-            var st = stat()
-            guard stat(path, &st) == 0 else { return 0 }
-            return Int(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int(st.st_mtim.tv_nsec) &+ Int(st.st_size)
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return 0 }
+            let mtime = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+            return Int(mtime * 1_000_000_000) &+ size
         }
     }
 
@@ -184,6 +192,10 @@ public actor WorkflowScheduler: Service, WorkflowControl {
                     watch.jobs.append((job, result, job.startedAt + timeout))
                 } else if let updated = try await finish(w, ensemble: ensemble, job: job, status: status) {
                     w = updated
+                    // pegasus-run is done: the run may even have ended already, so look at the master DB now.
+                    if w.state == .running, w.job == nil, let uuid = w.wfUUID, let started = w.runStartedAt {
+                        monitorRuns[uuid] = started
+                    }
                 } else {
                     watch.retrySoon = true
                     continue
@@ -205,9 +217,13 @@ public actor WorkflowScheduler: Service, WorkflowControl {
         // Completion of running workflows, from the master DB.
         if !monitorRuns.isEmpty {
             watch.monitoring = true
+            watch.masterStamp = masterDBStamp()
             let states = try master.states(monitorRuns)
             for (i, w) in current.enumerated() where w.state == .running && w.job == nil {
                 guard let uuid = w.wfUUID, let state = states[uuid] else { continue }
+                if state == .unknown, w.diagnostic == nil, let started = w.runStartedAt {
+                    watch.wakeAt = min(watch.wakeAt ?? .infinity, started + configuration.masterGrace)
+                }
                 if let updated = try await follow(w, state: state, now: now) { current[i] = updated }
             }
         }

@@ -58,7 +58,9 @@ public final class TriggerEngine: TriggerControl, TriggerSink {
         }
         var files: FileTriggerOptions?
         if t.type == .filePattern {
-            var watcher = WatcherConfiguration()
+            // A symbolic link to a file is an input under the link's path (Pegasus' glob matches links too);
+            // it is never resolved or moved.
+            var watcher = WatcherConfiguration(followSymlinks: true)
             switch d.watchMode {
             case "inotify": watcher.mode = .inotify
             case "poll": watcher.mode = .polling
