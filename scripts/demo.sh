@@ -8,12 +8,13 @@ root=$PWD
 
 scripts/install-deps.sh
 echo "== building pegasus-em"
-swift build --product pegasus-em 2>&1 | tail -1
+swift build --product pegasus-em >/tmp/pegasus-em-demo-build.log 2>&1 || { cat /tmp/pegasus-em-demo-build.log; exit 1; }
 em="$root/.build/debug/pegasus-em"
 
 demo=$(mktemp -d /tmp/pegasus-em-demo.XXXXXX)
 export HOME="$demo/home"                          # a private ~/.pegasus for the demo
 mkdir -p "$HOME/.pegasus" "$demo/inbox"
+cp -r "$root/examples" "$demo/examples"           # plan runs write submit directories beside the examples
 cat >"$HOME/.pegasus/service.py" <<CONF
 # demo configuration (see the README for every key)
 AUTHENTICATION = "NoAuthentication"
@@ -36,10 +37,10 @@ step() { printf '\n$ %s\n' "$*"; "$@"; }
 
 echo "== pegasus-em server is listening on 127.0.0.1:$EM_PORT (Pegasus simulator mode)"
 step "$em" create demo -P 2 -R 2
-cd "$root/examples/workflows/diamond"
+cd "$demo/examples/workflows/diamond"
 step "$em" submit demo.diamond1 ./plan.sh
 step "$em" submit -p 10 demo.diamond2 ./plan.sh --sim-status 1
-cd "$root/examples/workflows/process-inputs"
+cd "$demo/examples/workflows/process-inputs"
 step "$em" file-pattern-trigger demo inbox 2s ./plan.sh "$demo/inbox/*.dat"
 echo "(writing three files into $demo/inbox)"
 for i in 1 2 3; do echo "sample $i" >"$demo/inbox/sample$i.dat"; done
