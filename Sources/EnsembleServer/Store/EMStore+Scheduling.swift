@@ -5,14 +5,21 @@ import GRDB
 /// concurrent user action (an abort during planning, say).
 extension EMStore {
     /// Every workflow in READY, PLANNING, QUEUED or RUNNING, with the ensembles they belong to.
+    /// READY workflows whose input files are still being moved into `processed/` are left out until the moves
+    /// are done.
     public func activeWork() async throws -> (ensembles: [Int64: EnsembleRecord], workflows: [WorkflowRecord]) {
         try await pool.read { db in
+            let moving = Set(
+                try Int64.fetchAll(
+                    db, sql: "SELECT DISTINCT workflow_id FROM trigger_file WHERE moved_to IS NOT NULL AND move_done = 0"
+                ))
             let workflows = try WorkflowRecord.fetchAll(
                 db,
                 sql: """
                     SELECT * FROM workflow WHERE state IN ('READY', 'PLANNING', 'QUEUED', 'RUNNING')
                     ORDER BY priority DESC, created, id
                     """)
+            .filter { !($0.state == .ready && moving.contains($0.id!)) }
             let ids = Set(workflows.map(\.ensembleID))
             var ensembles: [Int64: EnsembleRecord] = [:]
             for e in try EnsembleRecord.filter(ids.contains(Column("id"))).fetchAll(db) { ensembles[e.id!] = e }

@@ -79,7 +79,13 @@ extension EMStore {
             guard !fresh.isEmpty else { return nil }
             let now = Self.now()
             let name = try Self.freeWorkflowName(db, ensembleID: e.id!, trigger: t.name, time: now)
-            let argv = [t.workflowScript] + t.workflowArgs + ["--inputs"] + fresh.map(\.path)
+            // With move_processed the workflow gets the paths the files will have in processed/; the moves
+            // happen after this commit and the workflow is not planned before they are done.
+            let destinations = try t.definition.moveProcessed == true
+                ? fresh.map { try Self.processedDestination(db, for: $0.path) } : fresh.map { _ in nil as String? }
+            let argv =
+                [t.workflowScript] + t.workflowArgs + ["--inputs"]
+                + zip(fresh, destinations).map { $1 ?? $0.path }
             let w = try Self.insertWorkflow(
                 db, ensemble: e,
                 WorkflowSubmission(name: name, priority: t.priority, basedir: t.basedir, planArgv: argv, triggerID: id),
@@ -87,12 +93,12 @@ extension EMStore {
             let insert = try db.makeStatement(
                 sql: """
                     INSERT INTO trigger_file (trigger_id, path, device, inode, size, mtime_ns, workflow_id,
-                        workflow_name, recorded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        workflow_name, recorded, moved_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
-            for f in fresh {
+            for (f, destination) in zip(fresh, destinations) {
                 try insert.execute(arguments: [
                     id, f.path, Int64(bitPattern: f.device), Int64(bitPattern: f.inode), f.size, f.mtimeNanoseconds,
-                    w.id, name, now,
+                    w.id, name, now, destination,
                 ])
             }
             t.fireCount += 1
@@ -142,4 +148,59 @@ extension EMStore {
             try db.execute(sql: "UPDATE trigger SET reason = ? WHERE id = ?", arguments: [reason, id])
         }
     }
+
+    /// A free path `<dir>/processed/<name>` for a file (`<name>.1`, `<name>.2`, ... when that name is taken on disk or
+    /// reserved by a move not yet done), so an earlier input is never overwritten.
+    static func processedDestination(_ db: Database, for path: String) throws -> String {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path + "/processed/"
+        let name = url.lastPathComponent
+        var candidate = directory + name
+        var n = 0
+        while try FileManager.default.fileExists(atPath: candidate)
+            || (Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM trigger_file WHERE moved_to = ? AND move_done = 0", arguments: [candidate])
+                ?? 0) > 0
+        {
+            n += 1
+            candidate = directory + name + ".\(n)"
+        }
+        return candidate
+    }
+
+    /// Moves recorded for `processed/` that are not done yet (after a crash, or right after a submission).
+    public func pendingMoves() async throws -> [PendingMove] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, path, moved_to, device, inode FROM trigger_file
+                    WHERE moved_to IS NOT NULL AND move_done = 0 ORDER BY id
+                    """
+            ).map { row in
+                let device: Int64 = row["device"]
+                let inode: Int64 = row["inode"]
+                return PendingMove(
+                    id: row["id"], source: row["path"], destination: row["moved_to"],
+                    device: UInt64(bitPattern: device), inode: UInt64(bitPattern: inode))
+            }
+        }
+    }
+
+    /// Records moves as done.
+    public func markMoved(_ ids: [Int64]) async throws {
+        guard !ids.isEmpty else { return }
+        try await pool.write { db in
+            for id in ids { try db.execute(sql: "UPDATE trigger_file SET move_done = 1 WHERE id = ?", arguments: [id]) }
+        }
+    }
+}
+
+/// A file to move into `processed/` once its workflow is recorded.
+public struct PendingMove: Sendable, Equatable {
+    public var id: Int64
+    public var source: String
+    public var destination: String
+    public var device: UInt64
+    public var inode: UInt64
 }

@@ -95,9 +95,11 @@ enum StoreMigrations {
                         workflow_name TEXT NOT NULL,
                         recorded REAL NOT NULL,
                         moved_to TEXT,
+                        move_done INTEGER NOT NULL DEFAULT 0,
                         UNIQUE (trigger_id, path, device, inode, size, mtime_ns)
                     );
                     CREATE INDEX trigger_file_wf ON trigger_file(trigger_id, workflow_name);
+                    CREATE INDEX trigger_file_moves ON trigger_file(workflow_id) WHERE moved_to IS NOT NULL AND move_done = 0;
                     """)
         }
         return migrator

@@ -4,6 +4,10 @@ import PegasusConfig
 import TriggerKit
 import Watchers
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The trigger engine as the ensemble manager runs it: TriggerKit's supervisor, with the store as its sink
 /// (every submission one transaction) and the scheduler woken after each submission.
 public final class TriggerEngine: TriggerControl, TriggerSink {
@@ -27,8 +31,10 @@ public final class TriggerEngine: TriggerControl, TriggerSink {
         self.excluded = [configuration.home + "/.pegasus"]
         let supervisor = TriggerSupervisor(
             sink: self, logger: logger,
-            restore: { [store, reconcileInterval, excluded] in
-                try await store.runningTriggers().compactMap { entry in
+            restore: { [store, reconcileInterval, excluded, logger] in
+                // Moves into processed/ that a crash interrupted are finished before anything else.
+                await Self.completeMoves(store: store, logger: logger)
+                return try await store.runningTriggers().compactMap { entry in
                     try? Self.spec(
                         entry.trigger, ensemble: entry.ensemble, reconcileInterval: reconcileInterval, excluded: excluded)
                 }
@@ -79,6 +85,42 @@ public final class TriggerEngine: TriggerControl, TriggerSink {
             lastHandled: t.lastFire.map { Date(timeIntervalSince1970: $0) }, files: files)
     }
 
+    /// Moves recorded files into `processed/` (Pegasus' behaviour, on request), exactly once: the destination
+    /// was chosen and recorded with the workflow; a file already there, or replaced meanwhile, is not moved again.
+    func completeMoves() async {
+        await Self.completeMoves(store: store, logger: logger)
+    }
+
+    static func completeMoves(store: EMStore, logger: Logger) async {
+        guard let moves = try? await store.pendingMoves(), !moves.isEmpty else { return }
+        var done: [Int64] = []
+        for move in moves {
+            // attributesOfItem does not follow symbolic links: a linked input is moved as the link.
+            if (try? FileManager.default.attributesOfItem(atPath: move.destination)) != nil {
+                done.append(move.id)
+                continue
+            }
+            let source = try? FileManager.default.attributesOfItem(atPath: move.source)
+            guard let source, (source[.systemFileNumber] as? NSNumber)?.uint64Value == move.inode,
+                (source[.systemNumber] as? NSNumber)?.uint64Value == move.device
+            else {
+                logger.warning("input vanished before its move", metadata: ["path": "\(move.source)"])
+                done.append(move.id)
+                continue
+            }
+            let directory = (move.destination as NSString).deletingLastPathComponent
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            if rename(move.source, move.destination) != 0 {
+                // Not retried: the workflow must not wait forever; its planner will report the missing input.
+                logger.error(
+                    "cannot move input into processed/",
+                    metadata: ["path": "\(move.source)", "error": "\(String(cString: strerror(errno)))"])
+            }
+            done.append(move.id)
+        }
+        try? await store.markMoved(done)
+    }
+
     // MARK: - TriggerControl
 
     public func start(_ trigger: TriggerRecord, ensemble: String) async {
@@ -105,12 +147,15 @@ public final class TriggerEngine: TriggerControl, TriggerSink {
                 "state": .string("\(root.state)"),
             ]
         }
-        return [
+        var result: [String: JSONValue] = [
             "watch": [
                 "roots": .array(roots), "pending_files": .int(status.pendingFiles),
                 "oldest_pending_age": .double(status.oldestPendingAge),
             ]
         ]
+        // Quiet ticks of file triggers are not persisted: the running trigger knows its next fire.
+        if let next = status.nextFire { result["next_fire"] = .double(next.timeIntervalSince1970) }
+        return result
     }
 
     // MARK: - TriggerSink
@@ -131,7 +176,10 @@ public final class TriggerEngine: TriggerControl, TriggerSink {
     public func submitFiles(triggerID: Int64, files: [LedgerFile], nextFire: Date?) async throws -> String? {
         let name = try await store.submitTriggerFiles(
             id: triggerID, files: files, nextFire: nextFire?.timeIntervalSince1970)
-        if name != nil { workflows.wake() }
+        if name != nil {
+            await completeMoves()
+            workflows.wake()
+        }
         return name
     }
 
