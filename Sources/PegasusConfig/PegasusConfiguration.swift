@@ -107,7 +107,8 @@ public struct PegasusConfiguration: Sendable {
         do {
             source = try String(contentsOfFile: file, encoding: .utf8)
         } catch {
-            throw ConfigurationError(file: file, line: 0, key: nil, reason: "cannot read: \(error.localizedDescription)")
+            throw ConfigurationError(
+                file: file, line: 0, key: nil, reason: "cannot read: \(error.localizedDescription)")
         }
         for (k, v) in try PythonLiteralParser.parse(source, file: file) {
             values[k] = v

@@ -131,8 +131,9 @@ public struct PythonLiteralParser {
             }
             fallthrough
         default:
-            throw error("unsupported value `\(name)`: only literals (strings, numbers, True/False/None, lists, "
-                + "tuples, sets, dicts) are allowed")
+            throw error(
+                "unsupported value `\(name)`: only literals (strings, numbers, True/False/None, lists, "
+                    + "tuples, sets, dicts) are allowed")
         }
     }
 
@@ -143,9 +144,11 @@ public struct PythonLiteralParser {
             index += 1
             skipInlineSpace(allowContinuation: false)
         }
-        while let c = peek(), c.isLetter || c.isNumber || c == "." || c == "_"
-            || ((c == "-" || c == "+") && (text.last == "e" || text.last == "E") && !text.lowercased().hasPrefix("0x")
-                && !text.lowercased().hasPrefix("-0x"))
+        while let c = peek(),
+            c.isLetter || c.isNumber || c == "." || c == "_"
+                || ((c == "-" || c == "+") && (text.last == "e" || text.last == "E")
+                    && !text.lowercased().hasPrefix("0x")
+                    && !text.lowercased().hasPrefix("-0x"))
         {
             text.append(c)
             index += 1
@@ -185,8 +188,9 @@ public struct PythonLiteralParser {
         while true {
             let save = (index, line)
             skipSpace(multiline: depth > 0)
-            if let c = peek(), c == "\"" || c == "'"
-                || ((c == "r" || c == "R") && (peek(offset: 1) == "\"" || peek(offset: 1) == "'"))
+            if let c = peek(),
+                c == "\"" || c == "'"
+                    || ((c == "r" || c == "R") && (peek(offset: 1) == "\"" || peek(offset: 1) == "'"))
             {
                 result += try parseString()
             } else {

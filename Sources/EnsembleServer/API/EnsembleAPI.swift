@@ -45,7 +45,8 @@ public struct EnsembleAPI: Sendable {
 
         router.get("/ensembles") { request, _ in
             let urls = URLBase(request, fallbackHost: self.fallbackHost)
-            return APIResponse.json(.array(try await self.manager.store.ensembles().map { Resources.ensemble($0, urls) }))
+            return APIResponse.json(
+                .array(try await self.manager.store.ensembles().map { Resources.ensemble($0, urls) }))
         }
         router.post("/ensembles") { request, _ in try await self.createEnsemble(request) }
         router.get("/ensembles/:e") { request, context in
@@ -71,7 +72,8 @@ public struct EnsembleAPI: Sendable {
                 ensemble: try context.parameters.require("e"), name: try context.parameters.require("w"))
             return try await self.workflowDetail(w, ensemble: e.name, request)
         }
-        router.post("/ensembles/:e/workflows/:w") { request, context in try await self.updateWorkflow(request, context) }
+        router.post("/ensembles/:e/workflows/:w") { request, context in try await self.updateWorkflow(request, context)
+        }
         router.put("/ensembles/:e/workflows/:w") { request, context in try await self.updateWorkflow(request, context) }
         router.delete("/ensembles/:e/workflows/:w") { _, context in
             _ = try await self.manager.store.deleteWorkflow(

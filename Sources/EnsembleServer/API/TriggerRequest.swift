@@ -41,7 +41,9 @@ enum TriggerRequest {
             guard let patterns = try f.stringList("file_patterns", message: message) else {
                 throw EMError.invalid(message)
             }
-            guard !patterns.isEmpty else { throw EMError.invalid("file_patterns must contain at least one file pattern") }
+            guard !patterns.isEmpty else {
+                throw EMError.invalid("file_patterns must contain at least one file pattern")
+            }
             for p in patterns {
                 try validatePattern(p)
             }

@@ -20,7 +20,9 @@ public struct JobLauncher: Sendable {
     }
 
     /// The server's environment with the Pegasus and HTCondor bin directories first on PATH.
-    public static func environment(base: [String: String], pegasusHome: String?, condorHome: String?) -> [String: String] {
+    public static func environment(base: [String: String], pegasusHome: String?, condorHome: String?) -> [String:
+        String]
+    {
         var env = base
         var path = env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for home in [condorHome, pegasusHome].compactMap({ $0 }) where !home.isEmpty {
@@ -79,10 +81,12 @@ public struct JobLauncher: Sendable {
         else {
             let detail = result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
             throw EMError(
-                .internalError, "cannot start \(argv.first ?? "?") in \(directory)\(detail.isEmpty ? "" : ": " + detail)")
+                .internalError,
+                "cannot start \(argv.first ?? "?") in \(directory)\(detail.isEmpty ? "" : ": " + detail)")
         }
         return JobHandle(
-            kind: kind, pid: pid, startTicks: JobHandle.startTicks(of: pid), processGroup: result.processIdentifier.value,
+            kind: kind, pid: pid, startTicks: JobHandle.startTicks(of: pid),
+            processGroup: result.processIdentifier.value,
             logOffset: offset, startedAt: started)
     }
 }

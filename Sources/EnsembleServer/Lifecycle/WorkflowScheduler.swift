@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import TriggerKit
 import ServiceLifecycle
+import TriggerKit
 
 #if canImport(Glibc)
     import Glibc
@@ -128,10 +128,12 @@ public actor WorkflowScheduler: Service, WorkflowControl {
             do {
                 _ = try await launcher.launch(
                     kind: .run, argv: ["pegasus-remove", submitdir], directory: previous.basedir,
-                    log: logPath(ensemble, previous.name), resultFile: filePath(ensemble, previous.name, "remove.result"))
+                    log: logPath(ensemble, previous.name),
+                    resultFile: filePath(ensemble, previous.name, "remove.result"))
             } catch {
                 logger.error(
-                    "pegasus-remove failed", metadata: ["workflow": "\(ensemble).\(previous.name)", "error": "\(error)"])
+                    "pegasus-remove failed",
+                    metadata: ["workflow": "\(ensemble).\(previous.name)", "error": "\(error)"])
             }
         }
     }
@@ -248,7 +250,8 @@ public actor WorkflowScheduler: Service, WorkflowControl {
             } else if w.state == .queued, running[e.id!, default: 0] < e.maxRunning {
                 if let started = try await startRun(w, ensemble: e.name), let job = started.job {
                     running[e.id!, default: 0] += 1
-                    watch.jobs.append((job, resultFile(e.name, started, .run), job.startedAt + configuration.runTimeout))
+                    watch.jobs.append(
+                        (job, resultFile(e.name, started, .run), job.startedAt + configuration.runTimeout))
                 }
             }
         }
@@ -271,7 +274,8 @@ public actor WorkflowScheduler: Service, WorkflowControl {
         case .exited(let code) where code > 128 && code < 160:
             failure = "the \(what) was killed by signal \(code - 128)"
         case .exited(let code) where code != 0:
-            failure = "the \(what) exited with code \(code)"
+            failure =
+                "the \(what) exited with code \(code)"
                 + (job.kind == .run ? tail(logPath(ensemble, w.name), from: job.logOffset) : "")
         case .exited:
             break

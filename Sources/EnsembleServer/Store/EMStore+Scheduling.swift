@@ -11,14 +11,16 @@ extension EMStore {
         try await pool.read { db in
             let moving = Set(
                 try Int64.fetchAll(
-                    db, sql: "SELECT DISTINCT workflow_id FROM trigger_file WHERE moved_to IS NOT NULL AND move_done = 0"
+                    db,
+                    sql: "SELECT DISTINCT workflow_id FROM trigger_file WHERE moved_to IS NOT NULL AND move_done = 0"
                 ))
             let workflows = try WorkflowRecord.fetchAll(
                 db,
                 sql: """
                     SELECT * FROM workflow WHERE state IN ('READY', 'PLANNING', 'QUEUED', 'RUNNING')
                     ORDER BY priority DESC, created, id
-                    """)
+                    """
+            )
             .filter { !($0.state == .ready && moving.contains($0.id!)) }
             let ids = Set(workflows.map(\.ensembleID))
             var ensembles: [Int64: EnsembleRecord] = [:]

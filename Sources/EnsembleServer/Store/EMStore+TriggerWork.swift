@@ -48,7 +48,8 @@ extension EMStore {
                     triggerID: id),
                 now: now)
             try db.execute(
-                sql: "INSERT INTO trigger_fire (trigger_id, tick, time, workflow_id, workflow_name) VALUES (?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO trigger_fire (trigger_id, tick, time, workflow_id, workflow_name) VALUES (?, ?, ?, ?, ?)",
                 arguments: [id, tick, now, w.id, name])
             t.fireCount += 1
             t.lastFire = tick
@@ -81,7 +82,8 @@ extension EMStore {
             let name = try Self.freeWorkflowName(db, ensembleID: e.id!, trigger: t.name, time: now)
             // With move_processed the workflow gets the paths the files will have in processed/; the moves
             // happen after this commit and the workflow is not planned before they are done.
-            let destinations = try t.definition.moveProcessed == true
+            let destinations =
+                try t.definition.moveProcessed == true
                 ? fresh.map { try Self.processedDestination(db, for: $0.path) } : fresh.map { _ in nil as String? }
             let argv =
                 [t.workflowScript] + t.workflowArgs + ["--inputs"]
@@ -159,7 +161,8 @@ extension EMStore {
         var n = 0
         while try FileManager.default.fileExists(atPath: candidate)
             || (Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM trigger_file WHERE moved_to = ? AND move_done = 0", arguments: [candidate])
+                db, sql: "SELECT COUNT(*) FROM trigger_file WHERE moved_to = ? AND move_done = 0",
+                arguments: [candidate])
                 ?? 0) > 0
         {
             n += 1

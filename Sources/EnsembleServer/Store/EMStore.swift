@@ -148,7 +148,8 @@ extension EMStore {
         try await pool.read { db in try Self.workflow(db, ensemble, name) }
     }
 
-    static func workflow(_ db: Database, _ ensemble: String, _ name: String) throws -> (EnsembleRecord, WorkflowRecord) {
+    static func workflow(_ db: Database, _ ensemble: String, _ name: String) throws -> (EnsembleRecord, WorkflowRecord)
+    {
         let e = try Self.ensemble(db, ensemble)
         guard let w = try WorkflowRecord.filter(Column("ensemble_id") == e.id! && Column("name") == name).fetchOne(db)
         else {

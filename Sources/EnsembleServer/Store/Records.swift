@@ -52,7 +52,6 @@ public struct WorkflowRecord: Sendable, Equatable, FetchableRecord, MutablePersi
     /// When the state last changed (for scheduling order and timeouts).
     public var stateChanged: Double
 
-
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     public init(

@@ -36,7 +36,8 @@ public final class TriggerEngine: TriggerControl, TriggerSink {
                 await Self.completeMoves(store: store, logger: logger)
                 return try await store.runningTriggers().compactMap { entry in
                     try? Self.spec(
-                        entry.trigger, ensemble: entry.ensemble, reconcileInterval: reconcileInterval, excluded: excluded)
+                        entry.trigger, ensemble: entry.ensemble, reconcileInterval: reconcileInterval,
+                        excluded: excluded)
                 }
             },
             onCycle: { health.cycle("triggers") })
@@ -74,7 +75,8 @@ public final class TriggerEngine: TriggerControl, TriggerSink {
             }
             let commandBytes = ([t.workflowScript] + t.workflowArgs + ["--inputs"]).reduce(0) { $0 + $1.utf8.count + 9 }
             files = FileTriggerOptions(
-                patterns: try FilePatternSet(d.filePatterns ?? []), settle: d.settle ?? FileTriggerOptions.defaultSettle,
+                patterns: try FilePatternSet(d.filePatterns ?? []),
+                settle: d.settle ?? FileTriggerOptions.defaultSettle,
                 maxFiles: d.maxFiles ?? FileTriggerOptions.defaultMaxFiles, commandBytes: commandBytes,
                 watcher: watcher, reconcileInterval: reconcileInterval, excludedDirectories: excluded)
         }

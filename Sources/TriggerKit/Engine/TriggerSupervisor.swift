@@ -34,7 +34,7 @@ public actor TriggerSupervisor: Service {
         onCycle()
         logger.info("trigger supervisor started", metadata: ["triggers": "\(restored)"])
         let stream = newRunners
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 for await runner in stream {
                     group.addTask { await runner.run() }

@@ -45,6 +45,8 @@ public struct FileTriggerStatus: Sendable, Equatable {
     public var pendingFiles: Int
     /// Seconds since the oldest pending file last changed.
     public var oldestPendingAge: Double?
+    /// The next tick as the running trigger knows it (quiet ticks are not persisted).
+    public var nextFire: Date?
 }
 
 /// Tracks the files of a file-pattern trigger: fed by a ``DirectoryWatcher`` (inotify, or polling on network
@@ -111,10 +113,12 @@ actor FileCollector {
             let prefix = path + "/"
             for key in pending.keys where key.hasPrefix(prefix) { pending.removeValue(forKey: key) }
         case .directoryCreated(let path):
-            rescan(roots.filter { path.hasPrefix($0.path) }.map { root in
-                let below = path.dropFirst(root.path.count).split(separator: "/").count
-                return WatchRoot(path: path, depth: root.depth == WatchRoot.unlimited ? root.depth : root.depth - below)
-            }.filter { $0.depth >= 0 })
+            rescan(
+                roots.filter { path.hasPrefix($0.path) }.map { root in
+                    let below = path.dropFirst(root.path.count).split(separator: "/").count
+                    return WatchRoot(
+                        path: path, depth: root.depth == WatchRoot.unlimited ? root.depth : root.depth - below)
+                }.filter { $0.depth >= 0 })
         case .rescanNeeded(let root, let reason):
             logger.debug("rescan", metadata: ["root": "\(root)", "reason": "\(reason)"])
             rescan(roots.filter { $0.path == root })
