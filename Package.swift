@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(name: "CPAM", providers: [.apt(["libpam0g-dev"])]),
@@ -87,17 +88,40 @@ let package = Package(
             dependencies: ["EMTestSupport", "EnsembleServer", "PegasusConfig"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "LifecycleTests", dependencies: ["EMTestSupport", "EnsembleServer", "PegasusConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LifecycleTests",
+            dependencies: [
+                "EMTestSupport", "EnsembleServer", "PegasusConfig", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "PegasusConfigTests", dependencies: ["PegasusConfig"], swiftSettings: swiftSettings),
-        .testTarget(name: "EMClientTests", dependencies: ["EMClient", "EMTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EMClientTests",
+            dependencies: [
+                "EMClient", "EMTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "WatchersTests", dependencies: ["Watchers"], swiftSettings: swiftSettings),
         .testTarget(name: "TriggerKitTests", dependencies: ["TriggerKit"], swiftSettings: swiftSettings),
-        .testTarget(name: "TriggerTests", dependencies: ["EMTestSupport", "EnsembleServer", "TriggerKit", "Watchers"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TriggerTests",
+            dependencies: [
+                "EMTestSupport", "EnsembleServer", "TriggerKit", "Watchers",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EnsembleServerTests",
             dependencies: [
                 "EnsembleServer", "EMTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -68,9 +68,9 @@ public struct EnsembleAPI: Sendable {
         }
         router.post("/ensembles/:e/workflows") { request, context in try await self.submit(request, context) }
         router.get("/ensembles/:e/workflows/:w") { request, context in
-            let (e, w) = try await self.manager.store.workflow(
+            let (e, w, history) = try await self.manager.store.workflowWithHistory(
                 ensemble: try context.parameters.require("e"), name: try context.parameters.require("w"))
-            return try await self.workflowDetail(w, ensemble: e.name, request)
+            return self.workflowDetail(w, ensemble: e.name, history: history, request)
         }
         router.post("/ensembles/:e/workflows/:w") { request, context in try await self.updateWorkflow(request, context)
         }
@@ -212,7 +212,13 @@ public struct EnsembleAPI: Sendable {
 
     func workflowDetail(_ w: WorkflowRecord, ensemble: String, _ request: Request) async throws -> Response {
         let history = try await manager.store.history(workflowID: w.id!)
-        return APIResponse.json(
+        return workflowDetail(w, ensemble: ensemble, history: history, request)
+    }
+
+    func workflowDetail(
+        _ w: WorkflowRecord, ensemble: String, history: [WorkflowHistoryRecord], _ request: Request
+    ) -> Response {
+        APIResponse.json(
             Resources.workflowDetail(
                 w, ensemble: ensemble, log: manager.logPath(ensemble: ensemble, workflow: w.name), history: history,
                 URLBase(request, fallbackHost: fallbackHost)))

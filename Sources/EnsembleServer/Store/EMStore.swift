@@ -25,6 +25,8 @@ public final class EMStore: Sendable {
         configuration.prepareDatabase { db in
             // FULL keeps every committed transaction across power loss, not just process crashes.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Keep the WAL from staying large after bursts of writes (it is truncated after checkpoints).
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try StoreMigrations.migrator().migrate(pool)
