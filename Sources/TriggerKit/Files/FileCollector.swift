@@ -64,6 +64,8 @@ actor FileCollector {
     private var watcher: DirectoryWatcher?
     private var scanned = false
     private var scanWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Wakes the trigger; called when the first pending file appears (the trigger sleeps while there is none).
+    private var onChange: @Sendable () -> Void = {}
 
     init(options: FileTriggerOptions, logger: Logger) {
         self.options = options
@@ -76,6 +78,7 @@ actor FileCollector {
 
     /// Watches until cancelled.
     func watch(onChange: @escaping @Sendable () -> Void) async {
+        self.onChange = onChange
         let watcher = DirectoryWatcher(roots: roots, configuration: options.watcher)
         self.watcher = watcher
         defer { watcher.stop() }
@@ -95,13 +98,22 @@ actor FileCollector {
             }
             for await event in watcher.events {
                 if Task.isCancelled { break }
+                let wasIdle = pending.isEmpty
                 handle(event)
+                if wasIdle && !pending.isEmpty { onChange() }
             }
             group.cancelAll()
         }
     }
 
-    func rescanAll() { rescan(roots) }
+    func rescanAll() {
+        let wasIdle = pending.isEmpty
+        rescan(roots)
+        if wasIdle && !pending.isEmpty { onChange() }
+    }
+
+    /// Whether there is nothing to submit until a file shows up (after the initial scan).
+    var isIdle: Bool { scanned && pending.isEmpty }
 
     private func handle(_ event: WatchEvent) {
         let now = Date().timeIntervalSince1970

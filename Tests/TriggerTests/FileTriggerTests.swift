@@ -1,0 +1,87 @@
+import EMTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The two watch modes every file test runs in: inotify, and polling (as on NFS/Lustre/GPFS, forced here).
+let watchModes = ["inotify", "poll"]
+
+/// File-pattern triggers in a real server with real inotify (or polling) and a real store: partially written
+/// files, a 40,000-file burst (issue 7).
+@Suite("File triggers, end to end", .enabled(if: serverBuilt))
+struct FileTriggerTests {
+    @Test(
+        "A file written over 5 s (one descriptor, or reopened per append) is submitted once, after last write + settle",
+        .timeLimit(.minutes(1)), arguments: watchModes)
+    func partialFiles(mode: String) async throws {
+        // Reconcile scans every second, so the open files are also found by scans while they grow.
+        let h = try await TriggerHarness(settings: ["RECONCILE_INTERVAL": "1"])
+        let dir = h.path("in")
+        try FileWriter.mkdirs(dir)
+        let id = try await h.fileTrigger("partial", patterns: [dir + "/*.dat"], mode: mode)
+        let kept = dir + "/kept-open.dat"
+        let reopened = dir + "/reopened.dat"
+        async let keptLast = onThread { try FileWriter.slowWrite(kept, duration: 5, every: 0.1, keepOpen: true) }
+        async let reopenedLast = onThread {
+            try FileWriter.slowWrite(reopened, duration: 5, every: 0.1, keepOpen: false)
+        }
+        let lastWrites = [kept: try await keptLast, reopened: try await reopenedLast]
+        try await h.untilSubmitted(id, [kept, reopened], timeout: 20)
+        try await Task.sleep(for: .milliseconds(1500))
+        let ledger = try h.ledger(id)
+        #expect(ledger.count == 2, "\(ledger.map(\.path))")
+        for row in ledger {
+            let final = try #require(FileWriter.identity(row.path))
+            // The whole file, as it was after the last write.
+            #expect(row.size == final.size)
+            #expect(row.size > 40 * 4096, "\(row.path): \(row.size) bytes")
+            #expect(row.mtimeNanoseconds == final.mtimeNanoseconds)
+            // Not before the last write + the settle period (1 s).
+            let lastWrite = lastWrites[row.path]!
+            #expect(
+                row.recorded >= lastWrite + 1.0 - 0.01,
+                "\(row.path) recorded \(row.recorded - lastWrite) s after its last write")
+            #expect(row.recorded >= Double(final.mtimeNanoseconds) / 1e9 + 1.0 - 0.01)
+        }
+        #expect(try h.inputCounts(id) == [kept: 1, reopened: 1])
+    }
+
+    @Test("40,000 files in one burst are each submitted exactly once", .timeLimit(.minutes(3)), arguments: watchModes)
+    func burst(mode: String) async throws {
+        let h = try await TriggerHarness()
+        let dir = h.path("in")
+        try FileWriter.mkdirs(dir)
+        let id = try await h.fileTrigger("burst", patterns: [dir + "/*.dat"], mode: mode)
+        try await h.until("the root to be watched") {
+            let roots = (try await h.trigger("burst")["watch"] as? [String: Any])?["roots"] as? [[String: Any]]
+            return roots?.first?["state"] as? String == "active"
+        }
+        let count = 40_000
+        let paths = (0..<count).map { String(format: "%@/f%05d.dat", dir, $0) }
+        let started = now()
+        try await onThread { for path in paths { try FileWriter.write(path, "x\n") } }
+        let written = now()
+        try await h.until(timeout: 120, "all \(count) files in the ledger") { try h.ledgerCount(id) >= count }
+        let recorded = now()
+        try await Task.sleep(for: .milliseconds(2500))
+        let (ledger, workflows) = try await onThread { (try h.ledger(id), try h.workflows(id)) }
+        #expect(ledger.count == count)
+        #expect(Set(ledger.map(\.path)) == Set(paths))
+        var seen = Set<String>()
+        var duplicates = 0
+        for w in workflows {
+            #expect(w.inputs.count <= 1000)
+            for path in w.inputs where !seen.insert(path).inserted { duplicates += 1 }
+        }
+        #expect(duplicates == 0)
+        #expect(seen == Set(paths))
+        #expect(workflows.count >= count / 1000)
+        #expect(Set(workflows.map(\.name)).count == workflows.count)
+        print(
+            "burst (\(mode)): \(count) files written in \(String(format: "%.2f", written - started)) s, all recorded "
+                + "\(String(format: "%.2f", recorded - written)) s later in \(workflows.count) workflows")
+    }
+}
