@@ -110,6 +110,7 @@ struct TriggerChaosTests {
         let counts = try h.inputCounts(id)
         #expect(Set(counts.keys) == Set(files.keys))
         #expect(counts.values.allSatisfy { $0 == 1 }, "\(counts.filter { $0.value != 1 }.prefix(20))")
+        try await onThread { try? FileManager.default.removeItem(atPath: d) }
         print(
             "chaos (\(mode)): \(files.count) files in \(String(format: "%.1f", writtenIn)) s, 20 SIGKILLs at "
                 + "\(kills.map { String(format: "%.1f", $0) }), \(try h.workflowCount(id)) workflows, "

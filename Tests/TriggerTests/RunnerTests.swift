@@ -31,7 +31,8 @@ struct RunnerTests {
         #expect(record.attempts.count == 4)
         let gaps = zip(record.attempts.dropFirst(), record.attempts).map { $0 - $1 }
         for (gap, expected) in zip(gaps, [0.1, 0.2, 0.4]) {
-            #expect(gap >= expected - 0.005 && gap < expected + 0.5, "gaps \(gaps)")
+            // The lower bound is the backoff; the upper bound only catches a runaway delay (CI machines are busy).
+            #expect(gap >= expected - 0.005 && gap < expected + 3, "gaps \(gaps)")
         }
         #expect(record.fired.map(\.tick) == [start])
         #expect(record.reasons.count == 4)
