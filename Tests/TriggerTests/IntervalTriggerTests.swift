@@ -75,9 +75,10 @@ struct IntervalTriggerTests {
         let created = try #require(before["created"] as? Double)
         try await h.until("the creation fire") { try h.fires(id).count >= 1 }
         try await sleep(until: created + 0.5)
+        let killing = now()
         try await h.crashServer()
         let killed = now()
-        try #require(killed < created + 1.9, "the kill came too late (\(killed - created) s) to test anything")
+        try #require(killing < created + 1.9, "the kill came too late (\(killing - created) s) to test anything")
         try await sleep(until: created + 2.5)
         try await h.startServer()
         try await h.until(timeout: 5, "the trigger to expire") {
@@ -88,8 +89,9 @@ struct IntervalTriggerTests {
         // Nothing fires after the deadline, not even the tick missed while the server was down (the one at 1 s
         // fired only if the kill came after it).
         let fired = try h.fires(id)
-        let expected = killed > created + 1.05 ? 2 : 1
-        #expect(fired.count == expected, "killed at +\(killed - created) s: \(fired)")
+        // The SIGKILL went out between `killing` and `killed`.
+        let expected = killing > created + 1.05 ? [2] : killed < created + 1 ? [1] : [1, 2]
+        #expect(expected.contains(fired.count), "killed at +\(killing - created)...\(killed - created) s: \(fired)")
         #expect(fired.allSatisfy { $0.time < killed })
         #expect(after["fire_count"] as? Int == fired.count)
         #expect(try h.workflowCount(id) == fired.count)
@@ -177,6 +179,7 @@ struct IntervalTriggerTests {
         // `none` tick may be late). The checks below use the measured times.
         let t0 = created.values.max()!
         try await sleep(until: t0 + 0.5)
+        let killing = now()
         try await h.crashServer()
         let down = now()
         try await sleep(until: t0 + 5.5)
@@ -191,7 +194,7 @@ struct IntervalTriggerTests {
             let fired = Set(fires.map { Int(($0.tick - c).rounded()) })
             let ticks = stride(from: 0, through: Int(end - c), by: 2)
             // Ticks before the kill and after the restart fire on time, whatever the policy.
-            for k in ticks where c + Double(k) < down - 0.05 || (c + Double(k) > up && c + Double(k) < end - 0.2) {
+            for k in ticks where c + Double(k) < killing - 0.05 || (c + Double(k) > up && c + Double(k) < end - 0.2) {
                 #expect(fired.contains(k), "\(policy): tick \(k) did not fire: \(fires)")
             }
             for fire in fires where fire.tick > up {
@@ -200,18 +203,23 @@ struct IntervalTriggerTests {
             // The ticks that came due while the server was down.
             let missed = ticks.filter { c + Double($0) > down && c + Double($0) < restarting }
             try #require(missed.count >= 2, "\(policy): down \(down - c)...\(restarting - c) s missed only \(missed)")
-            let caughtUp = missed.filter(fired.contains)
+            // Ticks between the start of the restart and the moment it listened may or may not have been due
+            // when the restored trigger first evaluated its schedule.
+            let dueAtRestore = ticks.filter { c + Double($0) > down && c + Double($0) < up }
+            let caughtUp = dueAtRestore.filter(fired.contains)
             switch policy {
             case "none":
                 // Only a tick that is at most interval/2 = 1 s late when the restarted server evaluates it.
                 #expect(caughtUp.allSatisfy { c + Double($0) > restarting - 1 }, "none: \(fires)")
                 #expect(caughtUp.count <= 1)
             case "one":
-                #expect(caughtUp == [missed.last!], "one: \(fires)")
+                // One submission for all of them: the newest tick due at the restore.
+                #expect(caughtUp.count == 1, "one: \(fires)")
+                #expect(caughtUp.allSatisfy { $0 >= missed.last! }, "one: \(fires)")
             default:
-                #expect(caughtUp == missed, "all: \(fires)")
+                #expect(missed.allSatisfy(fired.contains), "all: \(fires)")
             }
-            for fire in fires where missed.contains(Int((fire.tick - c).rounded())) {
+            for fire in fires where dueAtRestore.contains(Int((fire.tick - c).rounded())) {
                 // Caught-up ticks fire right after the restart.
                 #expect(fire.time >= restarting && fire.time < up + 0.5, "\(policy): \(fire)")
             }
