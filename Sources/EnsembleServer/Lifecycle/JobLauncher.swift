@@ -32,6 +32,12 @@ public struct JobLauncher: Sendable {
         return env
     }
 
+    /// A string dictionary as swift-subprocess' environment (shared with the `analyze` runner).
+    static func subprocessEnvironment(_ environment: [String: String]) -> Environment {
+        .custom(
+            Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), $0.value) }))
+    }
+
     static let script = """
         result=$1; log=$2; dir=$3; shift 3
         rm -f -- "$result" "$result.tmp"
@@ -64,8 +70,7 @@ public struct JobLauncher: Sendable {
         let offset = (try? FileManager.default.attributesOfItem(atPath: log)[.size] as? NSNumber)?.int64Value ?? 0
         var options = PlatformOptions()
         options.createSession = true
-        let env = Environment.custom(
-            Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), $0.value) }))
+        let env = Self.subprocessEnvironment(environment)
         let started = Date().timeIntervalSince1970
         let result: ExecutionResult<Void, StringOutput<UTF8>, StringOutput<UTF8>>
         do {

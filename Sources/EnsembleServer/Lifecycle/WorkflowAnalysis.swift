@@ -48,8 +48,7 @@ enum WorkflowAnalysis {
 
     /// Runs `pegasus-analyzer <dir>` with stdout and stderr merged, as Pegasus does.
     static func runAnalyzer(_ dir: String, environment: [String: String]) async -> (String, Int32) {
-        let env = Environment.custom(
-            Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), $0.value) }))
+        let env = JobLauncher.subprocessEnvironment(environment)
         do {
             let result = try await Subprocess.run(
                 .path("/bin/sh"), arguments: ["-c", "exec pegasus-analyzer \"$1\" 2>&1", "sh", dir], environment: env,
