@@ -196,6 +196,26 @@ struct WorkflowPathTests {
         #expect(w.json["diagnostic"] is NSNull)
     }
 
+    /// FAILED, replan to a new submit directory (whose first run fails again), then rerun: the new directory's
+    /// DAGMan restart count starts at 0 again, and its second run's termination is recognised.
+    @Test func replanThenRerun() async throws {
+        let h = try Harness()
+        try await h.createEnsemble("e")
+        try await h.submit("e", "w", args: Harness.fast + ["--sim-fail-first-run"])
+        let first = try await h.wait("e", "w", for: ["FAILED", "SUCCESSFUL", "PLAN_FAILED", "RUN_FAILED"])
+        #expect(first.state == "FAILED")
+        #expect(try await h.update("e", "w", state: "READY").status == 200)
+        try await Task.sleep(for: .milliseconds(200))
+        let second = try await h.wait("e", "w", for: ["FAILED", "SUCCESSFUL", "PLAN_FAILED", "RUN_FAILED"])
+        #expect(second.state == "FAILED")
+        #expect(second.submitdir != first.submitdir)
+        #expect(try await h.update("e", "w", state: "QUEUED").status == 200)
+        try await Task.sleep(for: .milliseconds(200))
+        let w = try await h.wait("e", "w", for: ["SUCCESSFUL", "FAILED", "RUN_FAILED"])
+        #expect(w.state == "SUCCESSFUL")
+        #expect(w.submitdir == second.submitdir)
+    }
+
     /// FAILED, then rerun (QUEUED): pegasus-run again on the same submit directory; the first run's termination
     /// in the master DB does not count for the second.
     @Test func failedThenRerun() async throws {

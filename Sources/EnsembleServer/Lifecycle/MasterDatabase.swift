@@ -24,8 +24,12 @@ public final class MasterDatabase: @unchecked Sendable {
 
     /// The state of each wf_uuid's run, counting only rows at or after the run's start (whole second), so an
     /// earlier run's termination is ignored and later edits of the EM row never hide a termination.
-    /// - Parameter runs: wf_uuid → the epoch time pegasus-run was started.
-    public func states(_ runs: [String: Double]) throws -> [String: RunState] {
+    /// - Parameters:
+    ///   - runs: wf_uuid → the epoch time pegasus-run was started.
+    ///   - minimumRestartCounts: wf_uuid → the DAGMan restart count of the current run (the EM's run count - 1):
+    ///     rows of earlier runs are ignored even when they fall in the same whole second as this run's start.
+    public func states(_ runs: [String: Double], minimumRestartCounts: [String: Int] = [:]) throws -> [String: RunState]
+    {
         guard !runs.isEmpty else { return [:] }
         guard FileManager.default.fileExists(atPath: path) else {
             return runs.mapValues { _ in .unknown }
@@ -40,7 +44,8 @@ public final class MasterDatabase: @unchecked Sendable {
                 try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT w.wf_uuid AS uuid, s.state AS state, s.status AS status, s.timestamp AS ts
+                        SELECT w.wf_uuid AS uuid, s.state AS state, s.status AS status, s.timestamp AS ts,
+                            s.restart_count AS restarts
                         FROM master_workflow w LEFT JOIN master_workflowstate s ON s.wf_id = w.wf_id
                         WHERE w.wf_uuid IN (\(marks))
                         """, arguments: StatementArguments(chunk))
@@ -52,6 +57,9 @@ public final class MasterDatabase: @unchecked Sendable {
                 guard let state: String = row["state"], let ts: Double = row["ts"] else { continue }
                 let threshold = (runs[uuid] ?? 0).rounded(.down)
                 guard ts >= threshold else { continue }
+                if let minimum = minimumRestartCounts[uuid], let restarts: Int = row["restarts"], restarts < minimum {
+                    continue
+                }
                 let status: Int? = row["status"]
                 // Latest row wins; on equal timestamps a termination wins (DAGMan's whole-second stamps).
                 if let current = latest[uuid] {

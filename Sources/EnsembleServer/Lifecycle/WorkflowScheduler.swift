@@ -179,6 +179,7 @@ public actor WorkflowScheduler: Service, WorkflowControl {
         var watch = Watch()
         var current: [WorkflowRecord] = []
         var monitorRuns: [String: Double] = [:]
+        var restartCounts: [String: Int] = [:]
         let now = Date().timeIntervalSince1970
 
         // 1. Finished planners and pegasus-runs free their slots.
@@ -220,7 +221,10 @@ public actor WorkflowScheduler: Service, WorkflowControl {
         if !monitorRuns.isEmpty {
             watch.monitoring = true
             watch.masterStamp = masterDBStamp()
-            let states = try master.states(monitorRuns)
+            for w in current where w.state == .running {
+                if let uuid = w.wfUUID { restartCounts[uuid] = max(0, w.runCount - 1) }
+            }
+            let states = try master.states(monitorRuns, minimumRestartCounts: restartCounts)
             for (i, w) in current.enumerated() where w.state == .running && w.job == nil {
                 guard let uuid = w.wfUUID, let state = states[uuid] else { continue }
                 if state == .unknown, w.diagnostic == nil, let started = w.runStartedAt {
@@ -316,6 +320,8 @@ public actor WorkflowScheduler: Service, WorkflowControl {
             case .success(let (dir, uuid)):
                 w.submitdir = dir
                 w.wfUUID = uuid
+                // A new submit directory: DAGMan's restart count starts again at 0.
+                w.runCount = 0
                 return (.queued, "planned: submit directory \(dir)")
             case .failure(let error):
                 return (.planFailed, error.message)
