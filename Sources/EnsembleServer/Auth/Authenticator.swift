@@ -30,7 +30,7 @@ struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
         async throws -> Response
     {
         if request.uri.path == "/health" { return try await next(request, context) }
-        guard let header = request.headers[.authorization], let (user, password) = Self.basicCredentials(header)
+        guard let header = request.headers[.authorization], let (user, password) = basicCredentials(header)
         else {
             return Self.challenge()
         }
@@ -54,30 +54,34 @@ struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
         return response
     }
 
-    static func basicCredentials(_ header: String) -> (String, String)? {
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "basic",
-            let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
-            let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
-        else { return nil }
-        let user = String(text[..<colon])
-        guard !user.isEmpty else { return nil }
-        return (user, String(text[text.index(after: colon)...]))
-    }
+}
+
+/// The user name and password of an HTTP Basic `Authorization` header; nil when it is not one or the user is empty.
+public func basicCredentials(_ header: String) -> (String, String)? {
+    let parts = header.split(separator: " ", maxSplits: 1)
+    guard parts.count == 2, parts[0].lowercased() == "basic",
+        let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
+        let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
+    else { return nil }
+    let user = String(text[..<colon])
+    guard !user.isEmpty else { return nil }
+    return (user, String(text[text.index(after: colon)...]))
 }
 
 /// Remembers recently verified Authorization headers for a minute, so a client's request stream does not pay
 /// a PAM round trip (and its password hashing) per request. Only successes are cached.
-final class CredentialCache: Sendable {
+public final class CredentialCache: Sendable {
     private let entries = Mutex<[String: Double]>([:])
     static let lifetime = 60.0
 
-    func contains(_ header: String) -> Bool {
+    public init() {}
+
+    public func contains(_ header: String) -> Bool {
         let now = Date().timeIntervalSince1970
         return entries.withLock { ($0[header] ?? 0) > now }
     }
 
-    func insert(_ header: String) {
+    public func insert(_ header: String) {
         let now = Date().timeIntervalSince1970
         entries.withLock {
             if $0.count > 256 { $0 = $0.filter { $0.value > now } }

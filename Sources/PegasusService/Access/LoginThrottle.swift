@@ -1,0 +1,50 @@
+import Foundation
+import Synchronization
+
+/// Limits failed logins per user name and per client address: after `limit` failures inside `window` seconds,
+/// further attempts for that name or from that address are refused without asking PAM until the window has
+/// passed. Names that do not exist are counted like real ones, so the answers never tell them apart.
+public final class LoginThrottle: Sendable {
+    public let limit: Int
+    public let window: Double
+    private let failures = Mutex<[String: [Double]]>([:])
+
+    public init(limit: Int = 5, window: Double = 300) {
+        self.limit = limit
+        self.window = window
+    }
+
+    /// Seconds until `user` from `address` may try again, or nil when an attempt is allowed now.
+    public func retryAfter(user: String, address: String?, now: Double = Date().timeIntervalSince1970) -> Double? {
+        failures.withLock { table in
+            var wait: Double?
+            for key in Self.keys(user: user, address: address) {
+                let recent = (table[key] ?? []).filter { $0 > now - window }
+                table[key] = recent.isEmpty ? nil : recent
+                if recent.count >= limit, let oldest = recent.first {
+                    wait = max(wait ?? 0, oldest + window - now)
+                }
+            }
+            return wait
+        }
+    }
+
+    /// Records one failed attempt.
+    public func recordFailure(user: String, address: String?, now: Double = Date().timeIntervalSince1970) {
+        failures.withLock { table in
+            if table.count > 10_000 { table = table.filter { ($0.value.last ?? 0) > now - window } }
+            for key in Self.keys(user: user, address: address) {
+                table[key, default: []].append(now)
+            }
+        }
+    }
+
+    /// Forgets the failures of a user after a successful login (the address keeps its record).
+    public func recordSuccess(user: String) {
+        _ = failures.withLock { $0.removeValue(forKey: "user:" + user) }
+    }
+
+    private static func keys(user: String, address: String?) -> [String] {
+        ["user:" + user] + (address.map { ["addr:" + $0] } ?? [])
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The reader helper: a `pegasus-service user-reader` process that runs as one user and answers
+/// ``UserDataRequest``s on its standard input with ``UserDataResponse``s on its standard output.
+///
+/// The service (root) starts it; its first act is to become the target user for good (supplementary groups,
+/// gid, uid, in that order), and it refuses to serve if root can still be regained. The threaded server
+/// itself never changes its identity.
+public enum ReaderHelper {
+    /// Drops privileges and serves until standard input closes. Returns the process exit status.
+    public static func serve(user: String, uid: UInt32, gid: UInt32) -> Int32 {
+        if let problem = become(user: user, uid: uid, gid: gid) {
+            FileHandle.standardError.write(Data("pegasus-service user-reader: \(problem)\n".utf8))
+            return 1
+        }
+        let reader = UserDataReader()
+        let decoder = JSONDecoder()
+        let encoder = JSONEncoder()
+        while true {
+            let frame: Data?
+            do {
+                frame = try ReaderFraming.read(from: STDIN_FILENO)
+            } catch {
+                return 1
+            }
+            guard let frame else { return 0 }
+            let response: UserDataResponse
+            do {
+                response = reader.perform(try decoder.decode(UserDataRequest.self, from: frame))
+            } catch {
+                response = .failure(UserDataFailure(.helper, "malformed request"))
+            }
+            do {
+                try ReaderFraming.write(try encoder.encode(response), to: STDOUT_FILENO)
+            } catch {
+                return 1
+            }
+        }
+    }
+
+    /// Becomes `uid`/`gid` with the user's supplementary groups; a message when that fails.
+    static func become(user: String, uid: UInt32, gid: UInt32) -> String? {
+        guard uid != 0 else { return "refusing to read as root" }
+        if getuid() == uid && geteuid() == uid {
+            return nil  // already that user (the service runs as this user)
+        }
+        guard geteuid() == 0 else { return "must be started as root or as \(user)" }
+        guard initgroups(user, gid) == 0 else {
+            return "initgroups(\(user)) failed: \(String(cString: strerror(errno)))"
+        }
+        guard setgid(gid) == 0 else { return "setgid(\(gid)) failed: \(String(cString: strerror(errno)))" }
+        guard setuid(uid) == 0 else { return "setuid(\(uid)) failed: \(String(cString: strerror(errno)))" }
+        guard getuid() == uid, geteuid() == uid, getgid() == gid, getegid() == gid, setuid(0) != 0 else {
+            return "could not drop privileges for good"
+        }
+        return nil
+    }
+}

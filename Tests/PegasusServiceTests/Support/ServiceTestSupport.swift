@@ -1,0 +1,92 @@
+import EMTestSupport
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+
+@testable import PegasusService
+
+/// The monitoring fixtures (master and STAMPEDE databases with the real Pegasus schema and synthetic runs),
+/// generated once by `Tests/Fixtures/monitoring/make-fixtures.sh` and cached on disk by generator version.
+enum ServiceFixtures {
+    /// Where the default fixture set lives.
+    static let directory = FileManager.default.temporaryDirectory.path + "/pegasus-service-fixtures"
+    private static let generated = Mutex<Result<[String: any Sendable], FixtureError>?>(nil)
+
+    struct FixtureError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Generates the fixtures (if needed) and returns the manifest.
+    static func manifest() throws -> [String: Any] {
+        try generated.withLock { state in
+            if let state { return try state.get() }
+            let result = Result { () throws(FixtureError) -> [String: any Sendable] in try generate() }
+            state = result
+            return try result.get()
+        }
+    }
+
+    private static func generate() throws(FixtureError) -> [String: any Sendable] {
+        let script = Binaries.repositoryRoot.appendingPathComponent("Tests/Fixtures/monitoring/make-fixtures.sh").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: script)
+        process.arguments = [directory]
+        let errors = Pipe()
+        process.standardError = errors
+        do {
+            try process.run()
+        } catch {
+            throw FixtureError(description: "cannot run \(script): \(error)")
+        }
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw FixtureError(description: "make-fixtures.sh failed (\(process.terminationStatus)): \(message)")
+        }
+        guard let data = FileManager.default.contents(atPath: directory + "/manifest.json"),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: any Sendable]
+        else { throw FixtureError(description: "no manifest.json in \(directory)") }
+        return object
+    }
+
+    /// The fixture user's home directory (holds `.pegasus/workflow.db` and the submit directories).
+    static func home() throws -> String {
+        guard let home = try manifest()["home"] as? String else { throw FixtureError(description: "no home") }
+        return home
+    }
+}
+
+/// Builds the service's router for in-process tests.
+enum TestService {
+    /// The current user, with the home directory replaced (fixture homes).
+    static func user(home: String) -> UnixUser {
+        let me = UnixUser.current()
+        return UnixUser(name: me.name, uid: me.uid, gid: me.gid, home: home)
+    }
+
+    /// Access control for tests: NoAuthentication as the service user, whose home is `home`; other names map to
+    /// `others` (name to home) with the current uid.
+    static func access(
+        home: String, admins: AdminPolicy = .nobody, others: [String: String] = [:],
+        authentication: ServiceAuthentication = .none
+    ) -> AccessControl {
+        let me = user(home: home)
+        return AccessControl(
+            authentication: authentication, admins: admins, processSwitching: false, serviceUser: me,
+            lookup: { name in
+                if name == me.name { return me }
+                if let other = others[name] { return UnixUser(name: name, uid: me.uid, gid: me.gid, home: other) }
+                return nil
+            },
+            readers: { _ in LocalUserData() })
+    }
+
+    /// An application serving the routes with the given access control and URL prefix.
+    static func application(access: AccessControl, prefix: String = "") -> some ApplicationProtocol {
+        Application(router: ServiceRouter.make(access: access, links: ServiceLinks(prefix: prefix)))
+    }
+
+    /// The fixture user's name (the current user).
+    static var userName: String { UnixUser.current().name }
+}
