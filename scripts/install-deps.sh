@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the tests need (idempotent). Run as root, or with sudo available.
 set -euo pipefail
-packages=(libpam0g-dev libsqlite3-dev sqlite3 python3-venv curl)
+packages=(libpam0g-dev libsqlite3-dev sqlite3 python3-venv curl openssl)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -26,10 +26,13 @@ Tests/PegasusSimulator/selftest.sh
 # more trustworthy when the 2 cores are not shared with every other suite at once.
 failed=()
 for target in PegasusConfigTests WatchersTests TriggerKitTests EnsembleServerTests EMClientTests LifecycleTests \
-    TriggerTests EndToEndTests; do
+    TriggerTests PegasusServiceTests EndToEndTests; do
     echo "== swift test: $target"
     swift test --skip-build --filter "^$target\." || failed+=("$target")
 done
+
+echo "== Apache httpd accepts the shipped reverse-proxy configuration (apachectl -t)"
+PEGASUS_INSTALL_APACHE=1 Tests/Deployment/check-apache-config.sh || failed+=(apache-config)
 
 echo "== trigger chaos test (SIGKILL at random moments while files arrive)"
 PEGASUS_EM_CHAOS=1 swift test --skip-build --filter Chaos || failed+=(Chaos)

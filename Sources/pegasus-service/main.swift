@@ -87,4 +87,35 @@ struct UserReaderCommand: ParsableCommand {
     }
 }
 
-await PegasusServiceCommand.main()
+/// Parses and runs; usage errors exit with status 2 (as `pegasus-em` does), help with 0.
+func runPegasusService() async {
+    do {
+        var command = try PegasusServiceCommand.parseAsRoot()
+        if var asyncCommand = command as? any AsyncParsableCommand {
+            try await asyncCommand.run()
+        } else {
+            try command.run()
+        }
+    } catch {
+        let code = PegasusServiceCommand.exitCode(for: error)
+        let message = PegasusServiceCommand.fullMessage(for: error)
+        if code == .success {
+            print(message)
+            Foundation.exit(0)
+        }
+        FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+        Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+    }
+}
+
+// The reader helper drops its privileges before the process has any other thread, so that no thread can keep
+// root; it then serves synchronously on the main thread.
+if CommandLine.arguments.dropFirst().first == "user-reader" {
+    do {
+        let helper = try UserReaderCommand.parse(Array(CommandLine.arguments.dropFirst(2)))
+        Foundation.exit(ReaderHelper.serve(user: helper.user, uid: helper.uid, gid: helper.gid))
+    } catch {
+        UserReaderCommand.exit(withError: error)
+    }
+}
+await runPegasusService()

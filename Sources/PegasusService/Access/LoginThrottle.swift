@@ -1,16 +1,19 @@
 import Foundation
 import Synchronization
 
-/// Limits failed logins per user name and per client address: after `limit` failures inside `window` seconds,
-/// further attempts for that name or from that address are refused without asking PAM until the window has
-/// passed. Names that do not exist are counted like real ones, so the answers never tell them apart.
+/// Limits failed logins per user name and per client address: after `userLimit` failures for a name (or
+/// `addressLimit` from one address) inside `window` seconds, further attempts are refused without asking PAM
+/// until the window has passed. Names that do not exist are counted like real ones, so the answers never tell
+/// them apart. The address limit is higher because a reverse proxy makes every user come from one address.
 public final class LoginThrottle: Sendable {
-    public let limit: Int
+    public let userLimit: Int
+    public let addressLimit: Int
     public let window: Double
     private let failures = Mutex<[String: [Double]]>([:])
 
-    public init(limit: Int = 5, window: Double = 300) {
-        self.limit = limit
+    public init(userLimit: Int = 5, addressLimit: Int = 30, window: Double = 300) {
+        self.userLimit = userLimit
+        self.addressLimit = addressLimit
         self.window = window
     }
 
@@ -21,6 +24,7 @@ public final class LoginThrottle: Sendable {
             for key in Self.keys(user: user, address: address) {
                 let recent = (table[key] ?? []).filter { $0 > now - window }
                 table[key] = recent.isEmpty ? nil : recent
+                let limit = key.hasPrefix("user:") ? userLimit : addressLimit
                 if recent.count >= limit, let oldest = recent.first {
                     wait = max(wait ?? 0, oldest + window - now)
                 }

@@ -25,6 +25,8 @@ public struct ServiceSettings: Sendable {
     public var privateKey: String?
     /// Where a generated certificate is kept: `~/.pegasus` of the service user.
     public var certificateDirectory: String
+    /// The service user's home (`HOME`).
+    public var home: String
 
     /// Reads the settings; command-line host and port win over SERVER_HOST/SERVER_PORT.
     public init(
@@ -56,6 +58,7 @@ public struct ServiceSettings: Sendable {
         certificate = configuration.string("CERTIFICATE").map(configuration.expandingTilde)
         privateKey = configuration.string("PRIVATE_KEY").map(configuration.expandingTilde)
         certificateDirectory = configuration.home + "/.pegasus"
+        home = configuration.home
     }
 
     /// Problems that make the service unusable, found before it starts.
@@ -128,8 +131,14 @@ public struct PegasusServiceRunner: Sendable {
             ? .none : .basic(PAMAuthenticator(service: settings.pamService))
         let local = LocalUserData()
         let switching = settings.processSwitching
+        // The service user's own data is found through HOME (as `pegasus-em` does); everyone else's through the
+        // password database.
+        let current = UnixUser.current()
+        let serviceUser = UnixUser(name: current.name, uid: current.uid, gid: current.gid, home: settings.home)
         return AccessControl(
             authentication: authentication, admins: settings.admins, processSwitching: switching,
+            serviceUser: serviceUser,
+            lookup: { name in name == serviceUser.name ? serviceUser : UnixUser.named(name) },
             readers: { user in switching ? pool.source(for: user) : local })
     }
 }

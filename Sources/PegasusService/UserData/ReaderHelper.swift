@@ -57,6 +57,20 @@ public enum ReaderHelper {
         guard getuid() == uid, geteuid() == uid, getgid() == gid, getegid() == gid, setuid(0) != 0 else {
             return "could not drop privileges for good"
         }
+        guard everyThreadRuns(as: uid) else { return "a thread kept its privileges" }
         return nil
+    }
+
+    /// Whether every thread of this process has the real and effective `uid` (from /proc/self/task).
+    static func everyThreadRuns(as uid: UInt32) -> Bool {
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return true }
+        for task in tasks {
+            guard let status = try? String(contentsOfFile: "/proc/self/task/\(task)/status", encoding: .utf8),
+                let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") })
+            else { continue }
+            let ids = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().compactMap { UInt32($0) }
+            if ids.contains(where: { $0 != uid }) { return false }
+        }
+        return true
     }
 }

@@ -45,7 +45,7 @@ extension TestServer {
     var databasePath: String { home.path + "/.pegasus/em.db" }
 }
 
-/// A `pegasus-em server` started through an arbitrary launcher (e.g. `setpriv` to run it as another user),
+/// A `pegasus-em server` or `pegasus-service` started through an arbitrary launcher (e.g. `setpriv` to run it as another user),
 /// with its output captured and its bound port read from the "listening on" line.
 final class LaunchedServer: @unchecked Sendable {
     let process = Process()
@@ -75,7 +75,7 @@ final class LaunchedServer: @unchecked Sendable {
         port = try await blocking {
             let deadline = Date().addingTimeInterval(timeout)
             while Date() < deadline {
-                if let match = self.output.string.firstMatch(of: #/listening on http://[^:]+:(\d+)/#) {
+                if let match = self.output.string.firstMatch(of: #/listening on https?://[^:]+:(\d+)/#) {
                     return Int(match.output.1)!
                 }
                 if !self.process.isRunning { break }
