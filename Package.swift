@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "PegasusService",
             dependencies: [
-                "EnsembleServer", "PegasusConfig", "Watchers",
+                "EnsembleServer", "PegasusConfig", "TriggerKit", "Watchers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -105,6 +105,14 @@ let package = Package(
         ),
         .executableTarget(name: "watchers-bench", dependencies: ["Watchers"], path: "Benchmarks/watchers-bench"),
         .executableTarget(name: "scheduler-bench", dependencies: ["EnsembleServer"], path: "Benchmarks/scheduler-bench"),
+        .executableTarget(
+            name: "dashboard-bench",
+            dependencies: [
+                "PegasusService", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/dashboard-bench"),
         .target(
             name: "EMTestSupport",
             dependencies: [

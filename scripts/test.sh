@@ -37,6 +37,9 @@ PEGASUS_INSTALL_APACHE=1 Tests/Deployment/check-apache-config.sh || failed+=(apa
 echo "== trigger chaos test (SIGKILL at random moments while files arrive)"
 PEGASUS_EM_CHAOS=1 swift test --skip-build --filter Chaos || failed+=(Chaos)
 
+echo "== headless-browser test of the dashboard"
+Tests/Browser/run-browser-test.sh || failed+=(Browser)
+
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}"
     exit 1

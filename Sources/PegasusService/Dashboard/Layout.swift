@@ -15,6 +15,7 @@ public enum Layout {
                 <nav><a href="\(links.user(user))">Workflows</a> \
                 <a href="\(links.path("/u/\(ServiceLinks.segment(user))/ensembles"))">Ensembles</a> \
                 <a href="\(links.path("/u/\(ServiceLinks.segment(user))/triggers"))">Triggers</a> \
+                <a href="\(links.path("/u/\(ServiceLinks.segment(user))/info"))">About</a> \
                 <span class="who">\(user)</span></nav>
                 """
             } else {
@@ -72,5 +73,12 @@ public enum Layout {
         .counter b{font-size:1.4em;display:block}pre{background:#fff;border:1px solid #ddd;padding:.5em;
         overflow:auto;white-space:pre-wrap}form.filters{display:flex;gap:.5em;margin:.5em 0}
         .pager{display:flex;gap:1em}svg{background:#fff;border:1px solid #ddd;max-width:100%;height:auto}
+        main nav{flex:none;margin:.5em 0;flex-wrap:wrap}main nav a{color:#1565c0}
+        nav.tabs{gap:0;border-bottom:2px solid #ddd}nav.tabs a{padding:.4em .9em;text-decoration:none}
+        nav.tabs a.current{border:2px solid #ddd;border-bottom-color:#fafafa;margin-bottom:-2px;font-weight:bold;
+        color:#222}table.details th{width:25%}tr.current td{background:#e3f2fd}
+        .notice{background:#fffde7;border:1px solid #ffe082;padding:.5em 1em}h1 small{font-size:.55em;color:#607d8b;
+        font-weight:normal}a.button{display:inline-block;padding:.3em .9em;border:1px solid #90a4ae;border-radius:3px;
+        background:#fff;color:#263238;text-decoration:none}pre.output,pre.file{max-height:80vh}
         """
 }

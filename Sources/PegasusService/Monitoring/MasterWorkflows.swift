@@ -7,10 +7,12 @@ public struct MasterWorkflows: Sendable {
     public init(scope: UserScope) { self.scope = scope }
 
     /// The latest state row of each root workflow, joined to `master_workflow` (workflows without a state row
-    /// are listed too, as Running, unlike Pegasus' inner join).
+    /// are listed too, as Running, unlike Pegasus' inner join). Exactly one row per workflow even when two
+    /// state rows share the latest timestamp (Pegasus #1176 showed such workflows twice): the later-written wins.
     static let latestStateJoin = """
-        LEFT JOIN master_workflowstate ws ON ws.wf_id = r.wf_id AND ws.timestamp = (
-            SELECT max(s.timestamp) FROM master_workflowstate s WHERE s.wf_id = r.wf_id)
+        LEFT JOIN master_workflowstate ws ON ws.rowid = (
+            SELECT s.rowid FROM master_workflowstate s WHERE s.wf_id = r.wf_id
+            ORDER BY s.timestamp DESC, s.rowid DESC LIMIT 1)
         """
 
     /// Whether the master database exists.
@@ -52,7 +54,8 @@ public struct MasterWorkflows: Sendable {
     /// The path of a workflow's STAMPEDE database from its `db_url` (`sqlite:///abs/path`); nil for other URLs.
     public static func stampedePath(dbURL: String?) -> String? {
         guard let dbURL, dbURL.hasPrefix("sqlite:///") else { return nil }
-        let path = String(dbURL.dropFirst("sqlite://".count))
-        return path.hasPrefix("/") ? path : nil
+        // `sqlite:///` + an absolute path, as monitord writes it (so usually four slashes).
+        let path = dbURL.dropFirst("sqlite:///".count).drop(while: { $0 == "/" })
+        return path.isEmpty ? nil : "/" + path
     }
 }

@@ -34,7 +34,7 @@ public final class UserDataReader: Sendable {
                     return .kind(.missing)
                 }
             case .listDirectory(let root, let path):
-                return .directory(try list(try Self.confine(root: root, path: path)))
+                return .directory(try list(try Self.confine(root: root, path: path), root: root))
             case .readFile(let root, let path, let limit):
                 let (data, truncated) = try read(try Self.confine(root: root, path: path), limit: limit)
                 return .file(data, truncated: truncated)
@@ -148,11 +148,17 @@ public final class UserDataReader: Sendable {
         return String(cString: resolved)
     }
 
+    /// Whether the absolute `path` resolves to `root` or below it.
+    private static func isInside(_ path: String, root: String) -> Bool {
+        guard let resolved = realPath(path), let realRoot = realPath(root) else { return false }
+        return resolved == realRoot || resolved.hasPrefix(realRoot == "/" ? "/" : realRoot + "/")
+    }
+
     private static func isDirectory(_ path: String) -> Bool {
         FileStatus.of(path)?.isDirectory ?? false
     }
 
-    private func list(_ directory: String) throws(UserDataFailure) -> [DirectoryEntry] {
+    private func list(_ directory: String, root: String) throws(UserDataFailure) -> [DirectoryEntry] {
         guard Self.isDirectory(directory) else { throw UserDataFailure(.notFound, "not a directory") }
         guard let dir = opendir(directory) else {
             throw errno == EACCES
@@ -167,11 +173,9 @@ public final class UserDataReader: Sendable {
             if name == "." || name == ".." { continue }
             let full = directory + "/" + name
             guard var status = FileStatus.of(full, follow: false) else { continue }
-            // A symlink counts as what it points to, and only if that stays inside the listing's tree.
+            // A symlink counts as what it points to, and only if that stays inside the root (the submit dir).
             if status.isSymlink {
-                guard (try? Self.confine(root: directory, path: name)) != nil, let target = FileStatus.of(full) else {
-                    continue
-                }
+                guard Self.isInside(full, root: root), let target = FileStatus.of(full) else { continue }
                 status = target
             }
             entries.append(

@@ -59,10 +59,10 @@ enum ServiceFixtures {
 
 /// Builds the service's router for in-process tests.
 enum TestService {
-    /// The current user, with the home directory replaced (fixture homes).
+    /// The fixture user: a made-up, non-root identity (the service never serves root's data, and the tests may
+    /// run as root), whose home is `home`. Files are read with the permissions of whoever runs the tests.
     static func user(home: String) -> UnixUser {
-        let me = UnixUser.current()
-        return UnixUser(name: me.name, uid: me.uid, gid: me.gid, home: home)
+        UnixUser(name: userName, uid: 4250, gid: 4250, home: home)
     }
 
     /// Access control for tests: NoAuthentication as the service user, whose home is `home`; other names map to
@@ -87,6 +87,6 @@ enum TestService {
         Application(router: ServiceRouter.make(access: access, links: ServiceLinks(prefix: prefix)))
     }
 
-    /// The fixture user's name (the current user).
-    static var userName: String { UnixUser.current().name }
+    /// The fixture user's name.
+    static let userName = "fixture"
 }

@@ -1,0 +1,373 @@
+import EnsembleServer
+import Foundation
+
+/// One ensemble with the number of its workflows in each state (the ensembles list).
+struct EnsembleSummary: Sendable, Equatable {
+    var name: String
+    var state: String
+    var maxRunning: Int64
+    var maxPlanning: Int64
+    var created: Double?
+    var updated: Double?
+    var triggers: Int64
+    var runningTriggers: Int64
+    /// Workflow counts by state; states without workflows are absent.
+    var counts: [String: Int64] = [:]
+
+    /// All workflows of the ensemble.
+    var total: Int64 { counts.values.reduce(0, +) }
+
+    /// Whether a workflow is waiting or in flight, or a trigger runs (the page then refreshes itself).
+    var isActive: Bool {
+        runningTriggers > 0 || counts.contains { EnsembleFormat.activeStates.contains($0.key) && $0.value > 0 }
+    }
+}
+
+/// One state change of an ensemble workflow.
+struct WorkflowTransition: Sendable, Equatable {
+    var time: Double?
+    var from: String?
+    var to: String
+    var reason: String?
+}
+
+/// An ensemble workflow with its state history, oldest change first.
+struct EnsembleWorkflow: Sendable, Equatable {
+    var id: Int64
+    var ensemble: String
+    var name: String
+    var state: String
+    var priority: Int64
+    var created: Double?
+    var updated: Double?
+    var stateChanged: Double?
+    var wfUUID: String?
+    var submitdir: String?
+    var basedir: String?
+    var planCommand: String?
+    var reason: String?
+    var diagnostic: String?
+    var runCount: Int64
+    var trigger: String?
+    var jobKind: String?
+    var jobPID: Int64?
+    var history: [WorkflowTransition] = []
+
+    var isActive: Bool { EnsembleFormat.activeStates.contains(state) }
+}
+
+/// A trigger as stored (the triggers list and a trigger's page).
+struct EnsembleTrigger: Sendable {
+    var id: Int64
+    var ensemble: String
+    var name: String
+    var type: String
+    var state: String
+    var reason: String?
+    var created: Double?
+    var updated: Double?
+    var workflowScript: String
+    var workflowArgs: [String]
+    var definition: TriggerDefinition
+    var basedir: String
+    var priority: Int64
+    var nextFire: Double?
+    var deadline: Double?
+    var fireCount: Int64
+    var lastFire: Double?
+
+    var isRunning: Bool { state == TriggerState.running.rawValue }
+    var isFilePattern: Bool { type == TriggerType.filePattern.rawValue }
+}
+
+/// A file in a trigger's ledger.
+struct TriggerLedgerFile: Sendable, Equatable {
+    var path: String
+    var size: Int64?
+    var recorded: Double?
+    var movedTo: String?
+    var moveDone: Bool
+    var workflow: String
+    var workflowState: String?
+}
+
+/// One workflow a trigger submitted, with the files it received.
+struct TriggerFiring: Sendable, Equatable {
+    var workflow: String
+    var time: Double?
+    var tick: Double?
+    /// The workflow's current state; nil when it was deleted.
+    var workflowState: String?
+    var files: [TriggerLedgerFile] = []
+}
+
+/// Reads a user's ensemble manager store (`~/.pegasus/em.db`) through the user's data source, so that with
+/// PROCESS_SWITCHING the reads run as that user. Every page costs a handful of read-only queries, aggregated in
+/// SQL. A missing store reads as nil ("no ensembles"), not as an error.
+struct EnsembleStoreReader: Sendable {
+    let scope: UserScope
+
+    /// How many workflows the ensemble page lists at a time.
+    static let pageSize = 200
+    /// How many submissions the trigger page lists.
+    static let submissionLimit = 50
+    /// How many pending files the trigger page lists.
+    static let pendingLimit = 500
+
+    /// Runs a query against the store; nil when there is no store.
+    private func query(_ sql: String, _ arguments: [SQLValue] = []) async throws(UserDataFailure) -> [Fields]? {
+        do {
+            return try await scope.data.query(scope.emDatabase, sql, arguments).records.map(Fields.init)
+        } catch let failure where failure.kind == .notFound {
+            return nil
+        }
+    }
+
+    // MARK: - Ensembles
+
+    /// Every ensemble (or the one named) with its workflow counts, in creation order; nil without a store.
+    func ensembles(named name: String? = nil) async throws(UserDataFailure) -> [EnsembleSummary]? {
+        let filter = name == nil ? "" : "WHERE e.name = ?"
+        let rows = try await query(
+            """
+            SELECT e.name, e.state, e.max_running, e.max_planning, e.created, e.updated,
+                (SELECT COUNT(*) FROM trigger t WHERE t.ensemble_id = e.id) AS trigger_count,
+                (SELECT COUNT(*) FROM trigger t WHERE t.ensemble_id = e.id AND t.state = 'RUNNING') AS running_triggers,
+                w.state AS workflow_state, COUNT(w.id) AS workflows
+            FROM ensemble e LEFT JOIN workflow w ON w.ensemble_id = e.id
+            \(filter)
+            GROUP BY e.id, w.state ORDER BY e.created, e.id
+            """, name.map { [.text($0)] } ?? [])
+        guard let rows else { return nil }
+        var summaries: [EnsembleSummary] = []
+        for row in rows {
+            let ensemble = row.string("name")
+            if summaries.last?.name != ensemble {
+                summaries.append(
+                    EnsembleSummary(
+                        name: ensemble, state: row.string("state"), maxRunning: row.int("max_running"),
+                        maxPlanning: row.int("max_planning"), created: row.double("created"),
+                        updated: row.double("updated"), triggers: row.int("trigger_count"),
+                        runningTriggers: row.int("running_triggers")))
+            }
+            if let state = row.optionalString("workflow_state") {
+                summaries[summaries.count - 1].counts[state] = row.int("workflows")
+            }
+        }
+        return summaries
+    }
+
+    /// The columns of a workflow and its history rows (`h_*`), for ``workflows(from:)``.
+    private static let workflowColumns = """
+        w.id, e.name AS ensemble_name, w.name, w.state, w.priority, w.created, w.updated, w.state_changed,
+        w.wf_uuid, w.submitdir, w.basedir, w.plan_command, w.reason, w.diagnostic, w.run_count, w.job_kind,
+        w.job_pid, t.name AS trigger_name
+        """
+
+    /// One page of an ensemble's workflows, newest first, with their histories (one query).
+    func workflows(ensemble: String, state: String?, offset: Int) async throws(UserDataFailure) -> [EnsembleWorkflow] {
+        var arguments: [SQLValue] = [.text(ensemble)]
+        var filter = ""
+        if let state {
+            filter = "AND w.state = ?"
+            arguments.append(.text(state))
+        }
+        arguments += [.int(Int64(Self.pageSize)), .int(Int64(offset))]
+        let rows = try await query(
+            """
+            WITH page AS (
+                SELECT \(Self.workflowColumns)
+                FROM workflow w JOIN ensemble e ON e.id = w.ensemble_id LEFT JOIN trigger t ON t.id = w.trigger_id
+                WHERE e.name = ? \(filter)
+                ORDER BY w.created DESC, w.id DESC LIMIT ? OFFSET ?)
+            SELECT page.*, h.time AS h_time, h.from_state AS h_from, h.to_state AS h_to, h.reason AS h_reason
+            FROM page LEFT JOIN workflow_history h ON h.workflow_id = page.id
+            ORDER BY page.created DESC, page.id DESC, h.id
+            """, arguments)
+        return Self.workflows(from: rows ?? [])
+    }
+
+    /// One workflow of an ensemble with its history; nil when there is none.
+    func workflow(ensemble: String, name: String) async throws(UserDataFailure) -> EnsembleWorkflow? {
+        let rows = try await query(
+            """
+            SELECT \(Self.workflowColumns), h.time AS h_time, h.from_state AS h_from, h.to_state AS h_to,
+                h.reason AS h_reason
+            FROM workflow w JOIN ensemble e ON e.id = w.ensemble_id LEFT JOIN trigger t ON t.id = w.trigger_id
+                LEFT JOIN workflow_history h ON h.workflow_id = w.id
+            WHERE e.name = ? AND w.name = ?
+            ORDER BY h.id
+            """, [.text(ensemble), .text(name)])
+        return Self.workflows(from: rows ?? []).first
+    }
+
+    /// Groups workflow rows joined to their history rows (consecutive per workflow).
+    private static func workflows(from rows: [Fields]) -> [EnsembleWorkflow] {
+        var workflows: [EnsembleWorkflow] = []
+        for row in rows {
+            let id = row.int("id")
+            if workflows.last?.id != id {
+                workflows.append(
+                    EnsembleWorkflow(
+                        id: id, ensemble: row.string("ensemble_name"), name: row.string("name"),
+                        state: row.string("state"), priority: row.int("priority"), created: row.double("created"),
+                        updated: row.double("updated"), stateChanged: row.double("state_changed"),
+                        wfUUID: row.optionalString("wf_uuid"), submitdir: row.optionalString("submitdir"),
+                        basedir: row.optionalString("basedir"), planCommand: row.optionalString("plan_command"),
+                        reason: row.optionalString("reason"), diagnostic: row.optionalString("diagnostic"),
+                        runCount: row.int("run_count"), trigger: row.optionalString("trigger_name"),
+                        jobKind: row.optionalString("job_kind"), jobPID: row.optionalInt("job_pid")))
+            }
+            if let to = row.optionalString("h_to") {
+                workflows[workflows.count - 1].history.append(
+                    WorkflowTransition(
+                        time: row.double("h_time"), from: row.optionalString("h_from"), to: to,
+                        reason: row.optionalString("h_reason")))
+            }
+        }
+        return workflows
+    }
+
+    /// The files a trigger handed to a workflow.
+    func files(workflowID: Int64) async throws(UserDataFailure) -> [TriggerLedgerFile] {
+        let rows = try await query(
+            """
+            SELECT f.path, f.size, f.recorded, f.moved_to, f.move_done, f.workflow_name, w.state AS workflow_state
+            FROM trigger_file f LEFT JOIN workflow w ON w.id = f.workflow_id
+            WHERE f.workflow_id = ? ORDER BY f.path
+            """, [.int(workflowID)])
+        return (rows ?? []).map(Self.ledgerFile)
+    }
+
+    // MARK: - Triggers
+
+    /// Every trigger (or those of one ensemble), by ensemble and creation; nil without a store.
+    func triggers(ensemble: String? = nil) async throws(UserDataFailure) -> [EnsembleTrigger]? {
+        let rows = try await query(
+            """
+            SELECT t.*, e.name AS ensemble_name FROM trigger t JOIN ensemble e ON e.id = t.ensemble_id
+            \(ensemble == nil ? "" : "WHERE e.name = ?")
+            ORDER BY e.created, e.id, t.id
+            """, ensemble.map { [.text($0)] } ?? [])
+        return rows?.map(Self.trigger)
+    }
+
+    /// One trigger; nil when there is none (or no store).
+    func trigger(ensemble: String, name: String) async throws(UserDataFailure) -> EnsembleTrigger? {
+        let rows = try await query(
+            """
+            SELECT t.*, e.name AS ensemble_name FROM trigger t JOIN ensemble e ON e.id = t.ensemble_id
+            WHERE e.name = ? AND t.name = ?
+            """, [.text(ensemble), .text(name)])
+        return rows?.first.map(Self.trigger)
+    }
+
+    /// Files recorded by a trigger whose workflow has not been handed to HTCondor yet: the workflow waits for
+    /// planning (READY, which includes waiting for the move into `processed/`) or is being planned, or the
+    /// move into `processed/` is not done. Oldest first, with the total count.
+    func pendingFiles(triggerID: Int64) async throws(UserDataFailure) -> (files: [TriggerLedgerFile], total: Int) {
+        let rows =
+            try await query(
+                """
+                SELECT f.path, f.size, f.recorded, f.moved_to, f.move_done, f.workflow_name, w.state AS workflow_state,
+                    COUNT(*) OVER () AS total
+                FROM trigger_file f LEFT JOIN workflow w ON w.id = f.workflow_id
+                WHERE f.trigger_id = ?
+                    AND ((f.moved_to IS NOT NULL AND f.move_done = 0) OR w.state IN ('READY', 'PLANNING'))
+                ORDER BY f.recorded, f.path LIMIT ?
+                """, [.int(triggerID), .int(Int64(Self.pendingLimit))]) ?? []
+        return (rows.map(Self.ledgerFile), Int(rows.first?.int("total") ?? 0))
+    }
+
+    /// The latest submissions of a trigger (schedule fires and file batches), newest first, each with its files.
+    func submissions(trigger: EnsembleTrigger) async throws(UserDataFailure) -> [TriggerFiring] {
+        let rows =
+            try await query(
+                """
+                WITH s AS (
+                    SELECT workflow_name, MAX(time) AS time, MAX(tick) AS tick, MAX(workflow_id) AS workflow_id FROM (
+                        SELECT workflow_name, time, tick, workflow_id FROM trigger_fire WHERE trigger_id = ?1
+                        UNION ALL
+                        SELECT workflow_name, recorded, NULL, workflow_id FROM trigger_file WHERE trigger_id = ?1)
+                    GROUP BY workflow_name ORDER BY time DESC LIMIT ?2)
+                SELECT s.workflow_name, s.time AS fire_time, s.tick, w.state AS workflow_state,
+                    f.path, f.size, f.recorded, f.moved_to, f.move_done
+                FROM s LEFT JOIN workflow w ON w.id = s.workflow_id
+                    LEFT JOIN trigger_file f ON f.trigger_id = ?1 AND f.workflow_name = s.workflow_name
+                ORDER BY s.time DESC, s.workflow_name, f.path
+                """, [.int(trigger.id), .int(Int64(Self.submissionLimit))]) ?? []
+        var firings: [TriggerFiring] = []
+        for row in rows {
+            let workflow = row.string("workflow_name")
+            if firings.last?.workflow != workflow {
+                firings.append(
+                    TriggerFiring(
+                        workflow: workflow, time: row.double("fire_time"), tick: row.double("tick"),
+                        workflowState: row.optionalString("workflow_state")))
+            }
+            if row.optionalString("path") != nil {
+                firings[firings.count - 1].files.append(Self.ledgerFile(row))
+            }
+        }
+        return firings
+    }
+
+    private static func trigger(_ row: Fields) -> EnsembleTrigger {
+        let arguments = row.optionalString("workflow_args").flatMap {
+            try? JSONDecoder().decode([String].self, from: Data($0.utf8))
+        }
+        return EnsembleTrigger(
+            id: row.int("id"), ensemble: row.string("ensemble_name"), name: row.string("name"),
+            type: row.string("type"), state: row.string("state"), reason: row.optionalString("reason"),
+            created: row.double("created"), updated: row.double("updated"),
+            workflowScript: row.string("workflow_script"), workflowArgs: arguments ?? [],
+            definition: EnsembleFormat.definition(row.optionalString("definition")), basedir: row.string("basedir"),
+            priority: row.int("priority"), nextFire: row.double("next_fire"), deadline: row.double("deadline"),
+            fireCount: row.int("fire_count"), lastFire: row.double("last_fire"))
+    }
+
+    private static func ledgerFile(_ row: Fields) -> TriggerLedgerFile {
+        TriggerLedgerFile(
+            path: row.string("path"), size: row.optionalInt("size"), recorded: row.double("recorded"),
+            movedTo: row.optionalString("moved_to"), moveDone: row.int("move_done") != 0,
+            workflow: row.string("workflow_name"), workflowState: row.optionalString("workflow_state"))
+    }
+
+    // MARK: - Master database
+
+    /// The master database's `wf_id` of each of these root workflow UUIDs that it holds (for the links to the
+    /// monitoring pages); empty when the user has no master database.
+    func monitoringIDs(uuids: [String]) async throws(UserDataFailure) -> [String: Int64] {
+        let unique = Array(Set(uuids)).sorted()
+        var found: [String: Int64] = [:]
+        for start in stride(from: 0, to: unique.count, by: 500) {
+            let chunk = unique[start..<min(start + 500, unique.count)]
+            let marks = chunk.map { _ in "?" }.joined(separator: ",")
+            let rows: SQLRows
+            do {
+                rows = try await scope.data.query(
+                    scope.masterDatabase, "SELECT wf_id, wf_uuid FROM master_workflow WHERE wf_uuid IN (\(marks))",
+                    chunk.map { .text($0) })
+            } catch let failure where failure.kind == .notFound {
+                return [:]
+            }
+            for record in rows.records {
+                if let uuid = record["wf_uuid"]?.text, let id = record["wf_id"]?.int { found[uuid] = id }
+            }
+        }
+        return found
+    }
+}
+
+/// Typed access to one result row.
+private struct Fields {
+    let record: [String: SQLValue]
+
+    init(_ record: [String: SQLValue]) { self.record = record }
+
+    func string(_ column: String) -> String { record[column]?.text ?? "" }
+    func optionalString(_ column: String) -> String? { record[column]?.text }
+    func int(_ column: String) -> Int64 { record[column]?.int ?? 0 }
+    func optionalInt(_ column: String) -> Int64? { record[column]?.int }
+    func double(_ column: String) -> Double? { record[column]?.double }
+}
