@@ -194,14 +194,7 @@ struct EnsembleFixture {
 
     /// NoAuthentication as ``user``, whose home is `home`; `others` are more users (name to home).
     static func access(home: String, admins: AdminPolicy = .nobody, others: [String: String] = [:]) -> AccessControl {
-        let me = UnixUser(name: user, uid: 4242, gid: 4242, home: home)
-        return AccessControl(
-            authentication: .none, admins: admins, processSwitching: false, serviceUser: me,
-            lookup: { name in
-                if name == me.name { return me }
-                return others[name].map { UnixUser(name: name, uid: 4243, gid: 4243, home: $0) }
-            },
-            readers: { _ in LocalUserData() })
+        TestService.access(home: home, user: user, admins: admins, others: others)
     }
 
     /// The service's real router (the dashboard mounts the ensemble pages).

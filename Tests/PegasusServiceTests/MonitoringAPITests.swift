@@ -65,17 +65,9 @@ enum MonitoringClient {
     static let userName = "monitor"
     static var base: String { "/api/v1/user/\(userName)" }
 
-    /// NoAuthentication as `monitor` (home `home`); `others` are more users (name to home).
+    /// NoAuthentication as ``userName``, whose home is `home`; `others` are more users (name to home).
     static func access(home: String, admins: AdminPolicy = .nobody, others: [String: String] = [:]) -> AccessControl {
-        let me = UnixUser(name: userName, uid: 4242, gid: 4242, home: home)
-        return AccessControl(
-            authentication: .none, admins: admins, processSwitching: false, serviceUser: me,
-            lookup: { name in
-                if name == me.name { return me }
-                if name == "root" { return UnixUser(name: "root", uid: 0, gid: 0, home: "/root") }
-                return others[name].map { UnixUser(name: name, uid: 4243, gid: 4243, home: $0) }
-            },
-            readers: { _ in LocalUserData() })
+        TestService.access(home: home, user: userName, admins: admins, others: others)
     }
 
     /// GETs one URI.

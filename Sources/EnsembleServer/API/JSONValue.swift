@@ -44,14 +44,7 @@ public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
-        case .double(let d):
-            if d.isFinite {
-                // Always a float literal, as Python's json prints floats (1.0, not 1).
-                let s = String(d)
-                out += s.contains(".") || s.contains("e") ? s : s + ".0"
-            } else {
-                out += "null"
-            }
+        case .double(let d): Self.writeDouble(d, to: &out)
         case .string(let s): Self.writeString(s, to: &out)
         case .array(let a):
             out += "["
@@ -72,7 +65,18 @@ public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
         }
     }
 
-    static func writeString(_ s: String, to out: inout String) {
+    /// Appends a float literal as Python's `json` writes it (`1.0`, not `1`); non-finite values become `null`.
+    public static func writeDouble(_ d: Double, to out: inout String) {
+        guard d.isFinite else {
+            out += "null"
+            return
+        }
+        let s = String(d)
+        out += s.contains(".") || s.contains("e") ? s : s + ".0"
+    }
+
+    /// Appends `s` as a JSON string literal (control characters, DEL, U+2028 and U+2029 escaped).
+    public static func writeString(_ s: String, to out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -81,8 +85,10 @@ public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
+            case "\u{2028}": out += "\\u2028"
+            case "\u{2029}": out += "\\u2029"
             default:
-                if scalar.value < 0x20 {
+                if scalar.value < 0x20 || scalar.value == 0x7F {
                     out += String(format: "\\u%04x", scalar.value)
                 } else {
                     out.unicodeScalars.append(scalar)

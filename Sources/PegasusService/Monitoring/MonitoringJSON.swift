@@ -27,8 +27,8 @@ enum MonitoringJSON {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
-        case .double(let d): writeDouble(d, to: &out)
-        case .string(let s): writeString(s, to: &out)
+        case .double(let d): JSONValue.writeDouble(d, to: &out)
+        case .string(let s): JSONValue.writeString(s, to: &out)
         case .array(let items):
             guard !items.isEmpty else {
                 out += "[]"
@@ -51,7 +51,7 @@ enum MonitoringJSON {
             for (i, key) in object.keys.sorted().enumerated() {
                 if i > 0 { out += "," }
                 newline(pretty: pretty, level: level + 1, to: &out)
-                writeString(key, to: &out)
+                JSONValue.writeString(key, to: &out)
                 out += pretty ? ": " : ":"
                 write(object[key] ?? .null, pretty: pretty, level: level + 1, to: &out)
             }
@@ -64,39 +64,5 @@ enum MonitoringJSON {
         guard pretty else { return }
         out += "\n"
         out += String(repeating: " ", count: 2 * level)
-    }
-
-    /// A float literal as Python's `json` writes it (`1.0`, not `1`); non-finite values become `null`.
-    private static func writeDouble(_ d: Double, to out: inout String) {
-        guard d.isFinite else {
-            out += "null"
-            return
-        }
-        let s = String(d)
-        out += s.contains(".") || s.contains("e") ? s : s + ".0"
-    }
-
-    private static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out +=
-                        "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                        + String(scalar.value, radix: 16)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 }

@@ -61,23 +61,23 @@ enum ServiceFixtures {
 enum TestService {
     /// The fixture user: a made-up, non-root identity (the service never serves root's data, and the tests may
     /// run as root), whose home is `home`. Files are read with the permissions of whoever runs the tests.
-    static func user(home: String) -> UnixUser {
-        UnixUser(name: userName, uid: 4250, gid: 4250, home: home)
+    static func user(home: String, name: String = userName) -> UnixUser {
+        UnixUser(name: name, uid: 4242, gid: 4242, home: home)
     }
 
-    /// Access control for tests: NoAuthentication as the service user, whose home is `home`; other names map to
-    /// `others` (name to home) with the current uid.
+    /// Access control for tests: NoAuthentication as the service user `user` (made up, not root) whose home is
+    /// `home`; `others` are more users (name to home); `root` is root, whose data is never served.
     static func access(
-        home: String, admins: AdminPolicy = .nobody, others: [String: String] = [:],
+        home: String, user: String = userName, admins: AdminPolicy = .nobody, others: [String: String] = [:],
         authentication: ServiceAuthentication = .none
     ) -> AccessControl {
-        let me = user(home: home)
+        let me = Self.user(home: home, name: user)
         return AccessControl(
             authentication: authentication, admins: admins, processSwitching: false, serviceUser: me,
             lookup: { name in
                 if name == me.name { return me }
-                if let other = others[name] { return UnixUser(name: name, uid: me.uid, gid: me.gid, home: other) }
-                return nil
+                if name == "root" { return UnixUser(name: "root", uid: 0, gid: 0, home: "/root") }
+                return others[name].map { UnixUser(name: name, uid: 4243, gid: 4243, home: $0) }
             },
             readers: { _ in LocalUserData() })
     }
