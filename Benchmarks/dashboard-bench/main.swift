@@ -140,7 +140,9 @@ func run() async throws {
             fixtures = argument
         }
     }
-    guard let fixtures else { throw BenchError("usage: dashboard-bench FIXTURES [--bulk BULK_FIXTURES] [--requests N]") }
+    guard let fixtures else {
+        throw BenchError("usage: dashboard-bench FIXTURES [--bulk BULK_FIXTURES] [--requests N]")
+    }
     let fixture = try Fixture(directory: fixtures)
     let home = fixture.home
     let large = try fixture.path("large")

@@ -94,6 +94,7 @@ struct ChartsQueries: Sendable {
     /// Transformation rows of the aggregated Gantt chart (the rest is merged into "other").
     static let ganttTransformations = 15
 
+    /// Runs the statements of the three charts (five or six round trips in all).
     func charts() async throws -> ChartsData {
         let (distribution, range) = try await distribution()
         let span = Self.span(range, workflow.stateRange)
@@ -176,6 +177,7 @@ struct ChartsQueries: Sendable {
 
     // MARK: - Gantt chart
 
+    /// The Gantt chart: a row per instance up to ``detailedGanttLimit`` instances, else the density view.
     func gantt(unit: Double, origin: Double) async throws -> ChartsGantt {
         let count = try await workflow.query(
             "SELECT count(*) FROM job_instance ji CROSS JOIN job j ON j.job_id = ji.job_id WHERE j.wf_id = ?",
@@ -297,6 +299,7 @@ struct ChartsDensityBuilder {
     let origin: Double
     let states: [String]
 
+    /// The density from the job-state events and the invocations' (start, end) groups.
     func build(events: SQLRows, invocations: SQLRows) -> ChartsGanttDensity {
         // Per state: unit index -> (count, sum of offsets).
         var perState: [String: [Int64: (Int, Double)]] = [:]

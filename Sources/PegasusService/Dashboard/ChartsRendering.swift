@@ -8,6 +8,7 @@ enum ChartsRendering {
     /// Transformation rows of the distribution chart before the rest is merged.
     static let distributionRows = 60
 
+    /// The palette of the charts.
     enum Colors {
         static let success = "#43a047"
         static let failure = "#e53935"
@@ -24,6 +25,7 @@ enum ChartsRendering {
 
     // MARK: - Page
 
+    /// The page body: the three charts and the distribution table.
     static func page(_ data: ChartsData, base: String) -> HTML {
         let wf = data.workflow
         let subWorkflows: HTML = wf.tree.count > 1 ? " (with \(wf.tree.count - 1) sub-workflow(s))" : ""
@@ -134,9 +136,15 @@ enum ChartsRendering {
         svg.text("Jobs and invocations per \(duration(first.width)) (UTC)", x: left, y: 16, size: 13, bold: true)
         svg.legend("job instances", color: Colors.jobs, x: left, y: 34)
         svg.legend("invocations", color: Colors.invocations, x: left + 120, y: 34)
+        let longest = buckets.map { max($0.jobRuntime, $0.invocationRuntime) }.max() ?? 0
+        let (divisor, unitName, suffix): (Double, String, String) =
+            longest >= 7200 ? (3600, "hours", " h") : longest >= 120 ? (60, "minutes", " min") : (1, "seconds", " s")
         let panels: [(title: String, values: [(Double, Double)], unit: String)] = [
             ("count", buckets.map { (Double($0.jobs), Double($0.invocations)) }, ""),
-            ("runtime (hours)", buckets.map { ($0.jobRuntime / 3600, $0.invocationRuntime / 3600) }, " h"),
+            (
+                "runtime (\(unitName))", buckets.map { ($0.jobRuntime / divisor, $0.invocationRuntime / divisor) },
+                suffix
+            ),
         ]
         for (p, item) in panels.enumerated() {
             let y0 = top + Double(p) * (panel + gap)
@@ -155,12 +163,16 @@ enum ChartsRendering {
                 if values.0 > 0 {
                     svg.rect(
                         x: x, y: y0 + panel - h1, width: bar, height: h1, fill: Colors.jobs,
-                        title: "\(label): \(StatisticsFormat.compact(values.0))\(item.unit) job instances")
+                        title: item.unit.isEmpty
+                            ? "\(label): \(StatisticsFormat.compact(values.0)) job instances"
+                            : "\(label): job instances ran \(StatisticsFormat.compact(values.0))\(item.unit)")
                 }
                 if values.1 > 0 {
                     svg.rect(
                         x: x + bar, y: y0 + panel - h2, width: bar, height: h2, fill: Colors.invocations,
-                        title: "\(label): \(StatisticsFormat.compact(values.1))\(item.unit) invocations")
+                        title: item.unit.isEmpty
+                            ? "\(label): \(StatisticsFormat.compact(values.1)) invocations"
+                            : "\(label): invocations ran \(StatisticsFormat.compact(values.1))\(item.unit)")
                 }
             }
             svg.line(x1: left, y1: y0 + panel, x2: width - right, y2: y0 + panel, stroke: Colors.axis)
@@ -175,6 +187,7 @@ enum ChartsRendering {
 
     // MARK: - Gantt chart
 
+    /// The Gantt chart in the form the data came in.
     static func gantt(_ gantt: ChartsGantt) -> HTML {
         switch gantt {
         case .empty: return "<p>No job instances yet.</p>"
@@ -332,18 +345,24 @@ enum ChartsRendering {
         return result
     }
 
-    /// A time axis with about eight labels.
+    /// A time axis with six intervals; the first label has the date, later ones only when the day changes.
     static func timeAxis(
         _ svg: inout SVGCanvas, start: Double, end: Double, left: Double, plot: Double, y: Double, unit: Double
     ) {
         let span = max(end - start, 1)
+        let steps = 6
         svg.line(x1: left, y1: y, x2: left + plot, y2: y, stroke: Colors.axis)
-        for i in 0...8 {
-            let t = start + span * Double(i) / 8
-            let x = left + plot * Double(i) / 8
+        var previousDay = ""
+        for i in 0...steps {
+            let t = start + span * Double(i) / Double(steps)
+            let x = left + plot * Double(i) / Double(steps)
             svg.line(x1: x, y1: y, x2: x, y2: y + 4, stroke: Colors.axis)
-            let anchor = i == 0 ? "start" : i == 8 ? "end" : "middle"
-            svg.text(timestamp(t, unit: unit >= 86400 ? 86400 : 60), x: x, y: y + 16, anchor: anchor, size: 10)
+            let full = timestamp(t, unit: unit >= 86400 ? 86400 : span < 600 ? 1 : 60)
+            let day = String(full.prefix(10))
+            let label = unit >= 86400 || day != previousDay ? full : String(full.dropFirst(11))
+            previousDay = day
+            let anchor = i == 0 ? "start" : i == steps ? "end" : "middle"
+            svg.text(label, x: x, y: y + 16, anchor: anchor, size: 10)
         }
         svg.text("time (UTC)", x: left + plot / 2, y: y + 32, anchor: "middle", size: 11)
     }
@@ -383,12 +402,14 @@ enum ChartsRendering {
         return value == 1 ? "\(name)" : "\(text) \(name)s"
     }
 
+    /// `text` cut to `length` characters with an ellipsis (labels keep their full text in a tooltip).
     static func truncated(_ text: String, _ length: Int) -> String {
         text.count <= length ? text : String(text.prefix(length - 1)) + "\u{2026}"
     }
 
     // MARK: - JSON
 
+    /// The charts' data (Pegasus' `/charts/time_chart` and `/charts/gantt_chart` fields where they exist).
     static func json(_ data: ChartsData) -> JSONValue {
         let distribution: [JSONValue] = data.distribution.map { t in
             [

@@ -42,6 +42,7 @@ public struct StatisticsPages: Sendable {
 
     // MARK: - Handlers
 
+    /// The statistics page (HTML, or everything as JSON with `?format=json`); `?page=N` pages the job table.
     func statistics(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         let (user, workflow) = try await resolve(context)
         let page = Self.positiveInt(request.uri.queryParameters.get("page")) ?? 1
@@ -53,6 +54,7 @@ public struct StatisticsPages: Sendable {
             Layout.page(title: "Statistics of \(workflow.label)", user: user, links: links, content: body))
     }
 
+    /// One table as JSON, running only the statements it needs.
     func statisticsPart(_ part: StatisticsPart, _ request: Request, _ context: ServiceRequestContext)
         async throws -> Response
     {
@@ -83,6 +85,7 @@ public struct StatisticsPages: Sendable {
         }
     }
 
+    /// The charts page (HTML with inline SVG, or the charts' data with `?format=json`).
     func charts(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         let (user, workflow) = try await resolve(context)
         let data = try await ChartsQueries(workflow: workflow).charts()
@@ -112,15 +115,18 @@ public struct StatisticsPages: Sendable {
             "/u/\(ServiceLinks.segment(user))/r/\(ServiceLinks.segment(workflow.rootID))/w/\(workflow.wfID)")
     }
 
+    /// Whether `?format=json` was asked for.
     static func wantsJSON(_ request: Request) -> Bool {
         request.uri.queryParameters.get("format") == "json"
     }
 
+    /// A positive integer query parameter, nil for anything else.
     static func positiveInt(_ text: String?) -> Int? {
         guard let text, let value = Int(text), value > 0 else { return nil }
         return value
     }
 
+    /// A JSON response (not cached: the data changes while a workflow runs).
     static func json(_ value: JSONValue) -> Response {
         Response(
             status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],

@@ -100,14 +100,12 @@ struct StatisticsQueries: Sendable {
             case "jobtotal":
                 if row[2].int == 1 { counts.subWorkflows.total = total } else { counts.jobs.total = total }
             case "job":
-                let value = StatisticsCounts(
-                    succeeded: Self.int(row[4]), failed: Self.int(row[5]), total: 0, retries: Self.int(row[6]))
+                let (succeeded, failed, retries) = (Self.int(row[4]), Self.int(row[5]), Self.int(row[6]))
                 if row[2].int == 1 {
-                    (counts.subWorkflows.succeeded, counts.subWorkflows.failed) = (value.succeeded, value.failed)
-                    counts.subWorkflows.retries = value.retries
+                    (counts.subWorkflows.succeeded, counts.subWorkflows.failed) = (succeeded, failed)
+                    counts.subWorkflows.retries = retries
                 } else {
-                    (counts.jobs.succeeded, counts.jobs.failed, counts.jobs.retries) =
-                        (value.succeeded, value.failed, value.retries)
+                    (counts.jobs.succeeded, counts.jobs.failed, counts.jobs.retries) = (succeeded, failed, retries)
                 }
             case "task":
                 counts.tasks.total = total
@@ -179,6 +177,7 @@ struct StatisticsQueries: Sendable {
         return Self.summarize(try await workflow.query(sql), workflow: workflow)
     }
 
+    /// Folds the rows of ``summary()`` into the two scopes.
     static func summarize(_ rows: SQLRows, workflow: StatisticsWorkflow) -> Summary {
         var summary = Summary()
         let me = workflow.wfID
@@ -253,7 +252,6 @@ struct StatisticsQueries: Sendable {
         }
         summary.individual.retries = summary.workflowRetries[me] ?? 0
         summary.all.retries = workflow.tree.reduce(0) { $0 + (summary.workflowRetries[$1] ?? 0) }
-        // Pegasus sums with SQL SUM: no rows give NULL ("-"), but a workflow with jobs gives numbers.
         return summary
     }
 
@@ -357,5 +355,6 @@ struct StatisticsQueries: Sendable {
         return StatisticsJobPage(rows: items, page: page, perPage: perPage, total: total)
     }
 
+    /// An integer column, 0 for NULL (SQL SUM over no rows).
     static func int(_ value: SQLValue) -> Int { Int(value.int ?? 0) }
 }

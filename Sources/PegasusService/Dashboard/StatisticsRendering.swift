@@ -159,6 +159,7 @@ enum StatisticsRendering {
         ]
     }
 
+    /// The workflow the page is about.
     static func workflowJSON(_ wf: StatisticsWorkflow) -> JSONValue {
         [
             "wf_id": .int(Int(wf.wfID)), "wf_uuid": .string(wf.wfUUID), "dax_label": .string(wf.label),
@@ -239,6 +240,7 @@ enum StatisticsRendering {
         ]
     }
 
+    /// The job breakdown of both scopes, raw numbers (seconds, KiB, CPU fractions).
     static func breakdownJSON(individual: [StatisticsBreakdownRow], all: [StatisticsBreakdownRow]) -> JSONValue {
         func row(_ r: StatisticsBreakdownRow) -> JSONValue {
             [
@@ -252,6 +254,7 @@ enum StatisticsRendering {
         return ["individual": .array(individual.map(row)), "all": .array(all.map(row))]
     }
 
+    /// One page of the job statistics with its paging metadata.
     static func jobsJSON(_ jobs: StatisticsJobPage) -> JSONValue {
         let records: [JSONValue] = jobs.rows.map { r in
             [

@@ -67,6 +67,7 @@ public struct StatisticsWorkflow: Sendable {
         """
     }
 
+    /// The workflow from the rows of ``treeSQL(byUUID:)``; 404 when there are none.
     init(scope: UserScope, database: String, rootID: String, requested: String, rows: SQLRows) throws {
         let records = rows.records
         guard let me = records.first, me["depth"]?.int == 0, let id = me["wf_id"]?.int else {
