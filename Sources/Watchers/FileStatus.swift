@@ -7,6 +7,11 @@ public struct FileStatus: Sendable, Equatable {
     public var isRegular: Bool
     public var size: Int64
     public var modified: Double
+    /// The owner's uid.
+    public var owner: UInt32
+    /// The device and inode: which file this is, whatever its content.
+    public var device: UInt64
+    public var inode: UInt64
 
     private init(_ info: stat) {
         let kind = FileKind(mode: info.st_mode)
@@ -15,6 +20,9 @@ public struct FileStatus: Sendable, Equatable {
         isRegular = kind == .regular
         size = Int64(info.st_size)
         modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+        owner = info.st_uid
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
     }
 
     /// The status of `path`, following a final symlink unless `follow` is false.

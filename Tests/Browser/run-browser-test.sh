@@ -90,6 +90,7 @@ cleanup() {
             wait "$pid" 2> /dev/null || true
         fi
     done
+    chown -R 0:0 "$fixtures" 2> /dev/null || true
     if $created_user; then userdel "$user" 2> /dev/null || true; fi
     if [[ $status -eq 0 ]]; then
         rm -rf "$tmp"
@@ -125,6 +126,9 @@ EOF
 cp -r examples/workflows "$tmp/work"
 rm -rf "$tmp/work"/*/submit "$tmp/work"/*/generated
 chown -R "$uid:$gid" "$tmp"
+# Without PROCESS_SWITCHING the service reads only files owned by the user whose data it shows: lend the shared
+# fixtures to the throwaway user for the run (cleanup gives them back to root).
+chown -R "$uid:$gid" "$fixtures"
 
 simulator=$root/Tests/PegasusSimulator
 # Runs a command as the throwaway user.

@@ -192,6 +192,15 @@ struct ServiceAccessTests {
             let helpers = Set(ServiceSupport.children(of: pid).compactMap(ServiceSupport.uid(of:)))
             #expect(helpers.contains(alice.uid) && helpers.contains(bob.uid), "reader helpers run as the users")
             #expect(!helpers.contains(0))
+            // The helpers hold no socket of the server's (its listener, other users' connections).
+            for child in ServiceSupport.children(of: pid) {
+                let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(child)/fd")) ?? []
+                let sockets = fds.compactMap {
+                    try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(child)/fd/\($0)")
+                }
+                .filter { $0.hasPrefix("socket:") }
+                #expect(sockets.isEmpty, "helper \(child) holds \(sockets)")
+            }
 
             let stolen = try await Self.root(server, home: home, of: eve.name, as: eve)
             #expect(!stolen.body.contains(bob.label), "eve's reader cannot open bob's private database")

@@ -88,11 +88,24 @@ struct JobTests {
         defer { temp.remove() }
         let odd = temp.file("a) 1 2 3")
         try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: odd)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: odd)
-        process.arguments = ["30"]
         let before = try #require(JobHandle.startTicks(of: getpid()))
-        try process.run()
+        // exec can fail with ETXTBSY for a moment: a process forked concurrently by another test may still hold
+        // the copy's write descriptor. Try again briefly.
+        var attempt = 0
+        var started: Process?
+        while started == nil {
+            let candidate = Process()
+            candidate.executableURL = URL(fileURLWithPath: odd)
+            candidate.arguments = ["30"]
+            do {
+                try candidate.run()
+                started = candidate
+            } catch  where attempt < 50 {
+                attempt += 1
+                usleep(20_000)
+            }
+        }
+        let process = try #require(started)
         defer {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

@@ -248,3 +248,22 @@ enum MasterFixture {
         try #require(inserted.status == 0, "\(inserted.stderr)")
     }
 }
+
+@Suite struct LoginAttemptTests {
+    @Test func attemptsCountWhenTheyStartSoParallelGuessesAreLimited() {
+        let throttle = LoginThrottle(userLimit: 5, addressLimit: 30, window: 300)
+        // Ten guesses arriving together, before any PAM answer: five go ahead, five are refused at once.
+        let allowed = (0..<10).filter { _ in throttle.attempt(user: "alice", address: "10.0.0.1", now: 1000) == nil }
+        #expect(allowed.count == 5)
+    }
+
+    @Test func aSuccessTakesItsReservationBack() {
+        let throttle = LoginThrottle(userLimit: 2, addressLimit: 2, window: 300)
+        #expect(throttle.attempt(user: "alice", address: "10.0.0.1", now: 1000) == nil)
+        throttle.succeeded(user: "alice", address: "10.0.0.1", at: 1000)
+        #expect(throttle.attempt(user: "bob", address: "10.0.0.1", now: 1001) == nil)
+        throttle.succeeded(user: "bob", address: "10.0.0.1", at: 1001)
+        #expect(
+            throttle.attempt(user: "carol", address: "10.0.0.1", now: 1002) == nil, "successes do not fill the address")
+    }
+}

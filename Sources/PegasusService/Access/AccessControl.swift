@@ -64,7 +64,8 @@ public struct AccessControl: Sendable {
         }
         if cache.contains(header), let user = lookup(name) { return user }
         let address = context.remoteAddress
-        if let wait = throttle.retryAfter(user: name, address: address) {
+        let started = Date().timeIntervalSince1970
+        if let wait = throttle.attempt(user: name, address: address, now: started) {
             context.logger.notice(
                 "login refused: too many failures", metadata: ["user": "\(name)", "address": "\(address ?? "-")"])
             var failure = ServiceFailure(
@@ -76,11 +77,10 @@ public struct AccessControl: Sendable {
         var valid = false
         if name != "root" { valid = await authenticator.authenticate(username: name, password: password) }
         guard valid, let user = lookup(name), !user.isRoot else {
-            throttle.recordFailure(user: name, address: address)
             context.logger.notice("login failed", metadata: ["user": "\(name)", "address": "\(address ?? "-")"])
             throw Self.challenge("Invalid username or password")
         }
-        throttle.recordSuccess(user: name)
+        throttle.succeeded(user: name, address: address, at: started)
         cache.insert(header)
         return user
     }

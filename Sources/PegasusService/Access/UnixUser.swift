@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -51,4 +52,25 @@ public struct UnixUser: Sendable, Equatable, Hashable {
 
     /// `~/.pegasus` of this user.
     public var pegasusDirectory: String { home + "/.pegasus" }
+}
+
+/// Password database lookups remembered for a minute. `getpwnam` can block (LDAP, sssd) and runs on the request's
+/// thread; with the cache a name costs one lookup a minute, not one per request.
+public final class UserDirectory: Sendable {
+    private let entries = Mutex<[String: (user: UnixUser?, until: Double)]>([:])
+    public let lifetime: Double
+
+    public init(lifetime: Double = 60) { self.lifetime = lifetime }
+
+    /// ``UnixUser/named(_:)``, cached.
+    public func named(_ name: String) -> UnixUser? {
+        let now = Date().timeIntervalSince1970
+        if let entry = entries.withLock({ $0[name] }), entry.until > now { return entry.user }
+        let user = UnixUser.named(name)
+        entries.withLock {
+            if $0.count > 4096 { $0 = $0.filter { $0.value.until > now } }
+            $0[name] = (user, now + lifetime)
+        }
+        return user
+    }
 }

@@ -152,7 +152,8 @@ struct ChartsQueries: Sendable {
             """
         let rows = try await workflow.query(
             sql, [.double(unit), .double(unit)])
-        let indexes = rows.rows.compactMap { $0.count >= 4 ? $0[1].int : nil }
+        // Buckets of absurd times (a corrupt or hand-edited database) are left out rather than overflow.
+        let indexes = rows.rows.compactMap { $0.count >= 4 ? $0[1].int : nil }.filter { $0 > -1 << 40 && $0 < 1 << 40 }
         guard let low = indexes.min(), let high = indexes.max() else { return [] }
         let per = Self.mergeFactor(units: Int(high - low + 1), maximum: Self.timeBuckets)
         let first = (low / Int64(per)) * Int64(per)
@@ -305,8 +306,10 @@ struct ChartsDensityBuilder {
         var perState: [String: [Int64: (Int, Double)]] = [:]
         var low = Int64.max
         var high = Int64.min
+        // Units of absurd times (a corrupt or hand-edited database) are left out rather than overflow.
+        func sane(_ b: Int64) -> Bool { b > -1 << 40 && b < 1 << 40 }
         for row in events.rows where row.count >= 4 {
-            guard let state = row[0].text, let b = row[1].int else { continue }
+            guard let state = row[0].text, let b = row[1].int, sane(b) else { continue }
             perState[state, default: [:]][b] = (Int(row[2].int ?? 0), row[3].double ?? 0)
             low = min(low, b)
             high = max(high, b)
@@ -315,7 +318,7 @@ struct ChartsDensityBuilder {
         var ends: [String: [Int64: (Int, Double)]] = [:]
         var invocationCounts: [String: Int] = [:]
         for row in invocations.rows where row.count >= 6 {
-            guard let sb = row[1].int, let eb = row[2].int else { continue }
+            guard let sb = row[1].int, let eb = row[2].int, sane(sb), sane(eb) else { continue }
             let name = row[0].text ?? ""
             let count = Int(row[3].int ?? 0)
             starts[name, default: [:]][sb, default: (0, 0)].0 += count

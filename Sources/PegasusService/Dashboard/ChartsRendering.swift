@@ -369,7 +369,8 @@ enum ChartsRendering {
 
     /// A UTC time, as precise as the unit needs ("2024-08-01", "2024-08-01 13:05", "... 13:05:09").
     static func timestamp(_ t: Double, unit: Double) -> String {
-        let total = Int64(t.rounded(.down))
+        guard let whole = t.rounded(.down).boundedInt else { return String(t) }
+        let total = Int64(whole)
         let days = total >= 0 ? total / 86400 : (total - 86399) / 86400
         let secondOfDay = Int(total - days * 86400)
         // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).

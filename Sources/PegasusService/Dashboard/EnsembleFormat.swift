@@ -22,8 +22,7 @@ enum EnsembleFormat {
 
     /// A time with how far it is from `now` (`in 4m10s`, `3m ago`), for next and last fires.
     static func time(_ seconds: Double?, relativeTo now: Double) -> HTML {
-        guard let seconds, seconds.isFinite else { return "&mdash;" }
-        let delta = Int((seconds - now).rounded())
+        guard let seconds, let delta = (seconds - now).rounded().boundedInt else { return "&mdash;" }
         let relative = delta >= 0 ? "in \(duration(delta))" : "\(duration(-delta)) ago"
         return "\(time(seconds)) <span class=\"relative\">(\(relative))</span>"
     }

@@ -62,8 +62,9 @@ public struct EnsemblePages: Sendable {
                 "Unknown workflow state \(state): use one of \(EnsembleFormat.workflowStates.joined(separator: ", "))")
         }
         let offsetText = request.uri.queryParameters.get("offset") ?? "0"
-        guard let offset = Int(offsetText), offset >= 0 else {
-            throw ServiceFailure.badRequest("INVALID_REQUEST", "offset must be a non-negative integer: \(offsetText)")
+        guard let offset = Int(offsetText), (0...100_000_000).contains(offset) else {
+            throw ServiceFailure.badRequest(
+                "INVALID_REQUEST", "offset must be an integer from 0 to 100000000: \(offsetText)")
         }
         guard let summary = try await reader.ensembles(named: name)?.first else {
             throw ServiceFailure.notFound("No such ensemble: \(name)")

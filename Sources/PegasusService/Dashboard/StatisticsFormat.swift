@@ -43,10 +43,9 @@ public enum StatisticsFormat {
     /// - Parameter decimal: the value was a Python `Decimal` (sums of NUMERIC columns such as integrity
     ///   durations and workflow timestamps): sub-minute values then keep two decimals ("2.10 secs").
     public static func formatSeconds(_ duration: Double?, decimal: Bool = false) -> String {
-        guard let duration, duration.isFinite else { return "-" }
+        guard let duration, var sec = duration.boundedInt else { return "-" }
         let maxComponents = 2
         var components = 0
-        var sec = Int(duration.rounded(.towardZero))
         let years = floorDiv(sec, 31_536_000)
         sec -= 31_536_000 * years
         let days = floorDiv(sec, 86400)
@@ -82,8 +81,7 @@ public enum StatisticsFormat {
     /// The dashboard's `time_to_str` filter (used by its JSON `/statistics/summary`): "2 hours 5 mins",
     /// "1 day 3 hours", "0 secs"; nil stays nil.
     public static func timeToString(_ time: Double?) -> String? {
-        guard let time, time.isFinite else { return nil }
-        var seconds = Int(time.rounded(.towardZero))
+        guard let time, var seconds = time.boundedInt else { return nil }
         var units = 0
         var text = ""
         if seconds >= 86400 {

@@ -120,9 +120,9 @@ public struct StatisticsPages: Sendable {
         request.uri.queryParameters.get("format") == "json"
     }
 
-    /// A positive integer query parameter, nil for anything else.
+    /// A positive integer query parameter up to a million (pages, page sizes), nil for anything else.
     static func positiveInt(_ text: String?) -> Int? {
-        guard let text, let value = Int(text), value > 0 else { return nil }
+        guard let text, let value = Int(text), (1...1_000_000).contains(value) else { return nil }
         return value
     }
 

@@ -133,8 +133,7 @@ struct Paging: Sendable, Equatable {
 enum DashboardFormat {
     /// A duration the way Pegasus' `time_to_str` filter writes it: the two largest units, e.g. "2 hours 5 mins".
     static func duration(_ seconds: Double?) -> String {
-        guard let seconds, seconds.isFinite else { return "-" }
-        var time = Int(seconds)
+        guard let seconds, var time = seconds.boundedInt else { return "-" }
         if time < 0 { return "\(time) secs" }
         var parts: [String] = []
         func unit(_ value: Int, _ singular: String, _ plural: String) -> String {

@@ -129,7 +129,8 @@ public struct PegasusServiceRunner: Sendable {
         let authentication: ServiceAuthentication =
             settings.authentication == "NoAuthentication"
             ? .none : .basic(PAMAuthenticator(service: settings.pamService))
-        let local = LocalUserData()
+        let reader = UserDataReader()
+        let directory = UserDirectory()
         let switching = settings.processSwitching
         // The service user's own data is found through HOME (as `pegasus-em` does); everyone else's through the
         // password database.
@@ -138,8 +139,10 @@ public struct PegasusServiceRunner: Sendable {
         return AccessControl(
             authentication: authentication, admins: settings.admins, processSwitching: switching,
             serviceUser: serviceUser,
-            lookup: { name in name == serviceUser.name ? serviceUser : UnixUser.named(name) },
-            readers: { user in switching ? pool.source(for: user) : local })
+            lookup: { name in name == serviceUser.name ? serviceUser : directory.named(name) },
+            readers: { user in
+                switching ? pool.source(for: user) : LocalUserData(reader: reader, owner: user.uid)
+            })
     }
 }
 

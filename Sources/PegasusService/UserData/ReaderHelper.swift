@@ -13,6 +13,7 @@ import Foundation
 public enum ReaderHelper {
     /// Drops privileges and serves until standard input closes. Returns the process exit status.
     public static func serve(user: String, uid: UInt32, gid: UInt32) -> Int32 {
+        closeInheritedDescriptors()
         if let problem = become(user: user, uid: uid, gid: gid) {
             FileHandle.standardError.write(Data("pegasus-service user-reader: \(problem)\n".utf8))
             return 1
@@ -40,6 +41,13 @@ public enum ReaderHelper {
                 return 1
             }
         }
+    }
+
+    /// Closes every descriptor but standard input, output and error: whatever the service had open without
+    /// close-on-exec (its listening socket, other users' connections) must not stay reachable from a helper.
+    static func closeInheritedDescriptors() {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+        for fd in entries.compactMap(Int32.init) where fd > 2 { close(fd) }
     }
 
     /// Becomes `uid`/`gid` with the user's supplementary groups; a message when that fails.

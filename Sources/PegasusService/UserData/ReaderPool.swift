@@ -51,12 +51,18 @@ struct ReaderProcess: Sendable {
         return ReaderProcess(pid: pid, user: user, requests: toChild[1], responses: fromChild[0])
     }
 
-    /// Sends one request and waits for its answer, on a dispatch queue (the pipes block).
-    func exchange(_ request: UserDataRequest) async throws(UserDataFailure) -> UserDataResponse {
+    /// Sends one request and waits for its answer, on a dispatch queue (the pipes block). A helper that has not
+    /// answered after `timeout` seconds (a hung file system, say) is killed, so the request fails instead of
+    /// holding the helper for ever.
+    func exchange(_ request: UserDataRequest, timeout: Double) async throws(UserDataFailure) -> UserDataResponse {
+        let pid = self.pid
         let result: Result<UserDataResponse, UserDataFailure> = await withCheckedContinuation { continuation in
             Self.io.async {
-                continuation.resume(
-                    returning: Result { () throws(UserDataFailure) in try self.exchangeBlocking(request) })
+                let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+                Self.io.asyncAfter(deadline: .now() + timeout, execute: watchdog)
+                let result = Result { () throws(UserDataFailure) in try self.exchangeBlocking(request) }
+                watchdog.cancel()
+                continuation.resume(returning: result)
             }
         }
         return try result.get()
@@ -120,6 +126,8 @@ public actor ReaderPool: Service {
     public let arguments: [String]
     public let perUser: Int
     public let idleLifetime: Double
+    /// Seconds a helper may take for one request before it is killed.
+    public let requestTimeout: Double
     let logger: Logger
 
     private var idle: [UInt32: [(process: ReaderProcess, since: Double)]] = [:]
@@ -132,8 +140,9 @@ public actor ReaderPool: Service {
     ///   - arguments: the arguments that select the helper mode (`["user-reader"]`).
     public init(
         executable: String, arguments: [String] = ["user-reader"], perUser: Int = 4, idleLifetime: Double = 120,
-        logger: Logger
+        requestTimeout: Double = 60, logger: Logger
     ) {
+        self.requestTimeout = requestTimeout
         self.executable = executable
         self.arguments = arguments
         self.perUser = perUser
@@ -150,7 +159,7 @@ public actor ReaderPool: Service {
     func perform(_ request: UserDataRequest, as user: UnixUser) async throws(UserDataFailure) -> UserDataResponse {
         let process = try await checkOut(user)
         do {
-            let response = try await process.exchange(request)
+            let response = try await process.exchange(request, timeout: requestTimeout)
             checkIn(process)
             return response
         } catch {

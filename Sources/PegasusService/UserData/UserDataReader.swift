@@ -12,31 +12,37 @@ import Watchers
 /// It is the one piece of code that touches a user's files: used in process when PROCESS_SWITCHING is off and
 /// inside the reader helper (running as the target user) when it is on. Calls block, so callers run it on a
 /// dispatch queue or a dedicated process, never on the Swift concurrency pool.
+///
+/// Without PROCESS_SWITCHING the service's own permissions would decide, and the paths come from the user's own
+/// databases (`db_url`, `submit_dir`): so a request can name an `owner`, and then every database and every root
+/// directory read must belong to that uid (after following symlinks). A user cannot point the service at
+/// `/etc/shadow` or at the service's key.
 public final class UserDataReader: Sendable {
-    private let databases = Mutex<[String: DatabaseQueue]>([:])
+    private let databases = Mutex<[String: (queue: DatabaseQueue, device: UInt64, inode: UInt64)]>([:])
     private static let cachedDatabases = 32
 
     public init() {}
 
     /// Answers one request; failures become `.failure` responses.
-    public func perform(_ request: UserDataRequest) -> UserDataResponse {
+    /// - Parameter owner: when set, only files and directories owned by this uid are read.
+    public func perform(_ request: UserDataRequest, owner: UInt32? = nil) -> UserDataResponse {
         do {
             switch request {
             case .query(let database, let sql, let arguments):
-                return .rows(try query(database: database, sql: sql, arguments: arguments))
+                return .rows(try query(database: database, sql: sql, arguments: arguments, owner: owner))
             case .readable(let path):
-                return .flag(access(path, R_OK) == 0)
+                return .flag(access(path, R_OK) == 0 && (try? Self.checkOwner(path, owner)) != nil)
             case .kind(let root, let path):
                 do {
-                    let resolved = try Self.confine(root: root, path: path)
+                    let resolved = try Self.confine(root: root, path: path, owner: owner)
                     return .kind(Self.isDirectory(resolved) ? .directory : .file)
                 } catch let failure where failure.kind == .notFound {
                     return .kind(.missing)
                 }
             case .listDirectory(let root, let path):
-                return .directory(try list(try Self.confine(root: root, path: path), root: root))
+                return .directory(try list(try Self.confine(root: root, path: path, owner: owner), root: root))
             case .readFile(let root, let path, let limit):
-                let (data, truncated) = try read(try Self.confine(root: root, path: path), limit: limit)
+                let (data, truncated) = try read(try Self.confine(root: root, path: path, owner: owner), limit: limit)
                 return .file(data, truncated: truncated)
             case .identity:
                 return .identity(uid: getuid(), gid: getgid())
@@ -48,7 +54,10 @@ public final class UserDataReader: Sendable {
 
     // MARK: - SQLite
 
-    func query(database path: String, sql: String, arguments: [SQLValue]) throws(UserDataFailure) -> SQLRows {
+    func query(database path: String, sql: String, arguments: [SQLValue], owner: UInt32? = nil)
+        throws(UserDataFailure) -> SQLRows
+    {
+        try Self.checkOwner(path, owner)
         let queue = try open(path)
         do {
             return try queue.read { db in
@@ -73,10 +82,19 @@ public final class UserDataReader: Sendable {
     }
 
     private func open(_ path: String) throws(UserDataFailure) -> DatabaseQueue {
-        if let queue = databases.withLock({ $0[path] }) { return queue }
-        guard FileManager.default.fileExists(atPath: path) else {
+        // A cached connection serves only while the path still names the same file: a database that was
+        // deleted or replaced is not read through an old descriptor.
+        guard let status = FileStatus.of(path) else {
+            databases.withLock { _ = $0.removeValue(forKey: path) }
             throw UserDataFailure(.notFound, "database \(path) does not exist")
         }
+        if let cached = databases.withLock({ $0[path] }), cached.device == status.device,
+            cached.inode == status.inode
+        {
+            return cached.queue
+        }
+        // Opening a FIFO or device would block (or worse): only regular files are databases.
+        guard status.isRegular else { throw UserDataFailure(.notFound, "\(path) is not a database file") }
         guard access(path, R_OK) == 0 else {
             throw UserDataFailure(.permissionDenied, "database \(path) is not readable")
         }
@@ -91,7 +109,7 @@ public final class UserDataReader: Sendable {
         }
         databases.withLock {
             if $0.count >= Self.cachedDatabases { $0.removeAll() }
-            $0[path] = queue
+            $0[path] = (queue, status.device, status.inode)
         }
         return queue
     }
@@ -114,13 +132,28 @@ public final class UserDataReader: Sendable {
         switch value.storage {
         case .null: .null
         case .int64(let i): .int(i)
-        case .double(let d): .double(d)
+        case .double(let d): d.isFinite ? .double(d) : .null  // JSON has no infinity
         case .string(let s): .text(s)
         case .blob(let data): .text(String(decoding: data, as: UTF8.self))
         }
     }
 
     // MARK: - Files, confined to a root
+
+    /// Refuses a file or directory that does not belong to `owner` (after following symlinks); nil accepts all.
+    static func checkOwner(_ path: String, _ owner: UInt32?) throws(UserDataFailure) {
+        guard let owner else { return }
+        guard let status = FileStatus.of(path) else { throw UserDataFailure(.notFound, "\(path) does not exist") }
+        guard status.owner == owner else {
+            throw UserDataFailure(.permissionDenied, "\(path) does not belong to the user whose data is shown")
+        }
+    }
+
+    /// ``confine(root:path:)`` with the resolved root's owner checked against `owner`.
+    static func confine(root: String, path: String, owner: UInt32?) throws(UserDataFailure) -> String {
+        if owner != nil, let realRoot = realPath(root) { try checkOwner(realRoot, owner) }
+        return try confine(root: root, path: path)
+    }
 
     /// Resolves `path` below `root` with every symlink and `..` followed, and refuses a result outside `root`.
     public static func confine(root: String, path: String) throws(UserDataFailure) -> String {
@@ -186,7 +219,8 @@ public final class UserDataReader: Sendable {
     }
 
     private func read(_ path: String, limit: Int) throws(UserDataFailure) -> (Data, Bool) {
-        let fd = Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below as not a regular file.
+        let fd = Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             throw errno == EACCES
                 ? UserDataFailure(.permissionDenied, "permission denied") : UserDataFailure(.notFound, "cannot open")
@@ -216,14 +250,20 @@ public final class UserDataReader: Sendable {
 /// Answers requests in this process, with the service's own permissions (PROCESS_SWITCHING off).
 public struct LocalUserData: UserDataSource {
     let reader: UserDataReader
+    /// When set, only files owned by this uid are read (see ``UserDataReader``).
+    let owner: UInt32?
     private static let queue = DispatchQueue(label: "pegasus-service.reader", attributes: .concurrent)
 
-    public init(reader: UserDataReader = UserDataReader()) { self.reader = reader }
+    public init(reader: UserDataReader = UserDataReader(), owner: UInt32? = nil) {
+        self.reader = reader
+        self.owner = owner
+    }
 
     public func perform(_ request: UserDataRequest) async throws(UserDataFailure) -> UserDataResponse {
         let reader = self.reader
+        let owner = self.owner
         let response = await withCheckedContinuation { continuation in
-            Self.queue.async { continuation.resume(returning: reader.perform(request)) }
+            Self.queue.async { continuation.resume(returning: reader.perform(request, owner: owner)) }
         }
         if case .failure(let failure) = response { throw failure }
         return response
