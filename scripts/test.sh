@@ -19,6 +19,9 @@ export PEGASUS_VENV="$venv"
 echo "== build"
 swift build --build-tests
 
+echo "== monitoring fixtures (real pegasus-db-admin schema; 10, 1,000 and 100,000-job workflows)"
+Tests/Fixtures/monitoring/make-fixtures.sh "${TMPDIR:-/tmp}/pegasus-service-fixtures" >/dev/null
+
 echo "== Pegasus simulator self-test"
 Tests/PegasusSimulator/selftest.sh
 
