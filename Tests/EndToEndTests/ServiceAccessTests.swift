@@ -31,17 +31,12 @@ struct ServiceAccessTests {
             for role in roles {
                 let name = "pgs\(suffix)\(role)"
                 let home = "/tmp/\(name)-home"
-                let add = try await run(["/usr/sbin/useradd", "-M", "-d", home, "-s", "/usr/sbin/nologin", name])
-                try #require(add.status == 0, "useradd \(name): \(add.stderr)")
-                let password = "Pw-\(UUID().uuidString)"
-                let set = try await run(["/usr/sbin/chpasswd"], stdin: "\(name):\(password)\n")
-                try #require(set.status == 0, "chpasswd: \(set.stderr)")
-                let entry = try #require(getpwnam(name))
-                let user = User(name: name, password: password, uid: entry.pointee.pw_uid, home: home)
+                let local = try await PAMAuthenticationTests.createUser(name, home: home)
+                let user = User(name: name, password: local.password, uid: local.uid, home: home)
                 users[role] = user
                 try await ServiceSupport.makeMasterDatabase(home + "/.pegasus/workflow.db", labels: [user.label])
                 for path in [home, home + "/.pegasus", home + "/.pegasus/workflow.db"] {
-                    chown(path, user.uid, entry.pointee.pw_gid)
+                    chown(path, user.uid, local.gid)
                 }
                 chmod(home, 0o700)
                 chmod(home + "/.pegasus/workflow.db", 0o600)
@@ -56,7 +51,7 @@ struct ServiceAccessTests {
 
     static func cleanUp(_ users: [String: User]) async {
         for user in users.values {
-            _ = try? await run(["/usr/sbin/userdel", user.name])
+            await PAMAuthenticationTests.deleteUser(user.name)
             try? FileManager.default.removeItem(atPath: user.home)
             #expect(getpwnam(user.name) == nil)
         }

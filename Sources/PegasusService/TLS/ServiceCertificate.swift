@@ -352,13 +352,7 @@ public struct ServiceCertificate: Sendable {
 
     /// Every `CERTIFICATE` block of the file, leaf first; errors name the file.
     static func parseCertificateFile(_ path: String, role: String) throws(CertificateError) -> [ParsedCertificate] {
-        let text = try readText(path, role: role)
-        let blocks: [PEMBlock]
-        do throws(PEMBlock.Malformed) {
-            blocks = try PEMBlock.parse(text)
-        } catch {
-            throw CertificateError("\(role) \(path) is not a valid PEM file: \(error.message)")
-        }
+        let blocks = try readBlocks(path, role: role)
         var chain: [ParsedCertificate] = []
         for block in blocks where block.label == "CERTIFICATE" {
             do {
@@ -375,17 +369,21 @@ public struct ServiceCertificate: Sendable {
         return chain
     }
 
+    /// The PEM blocks of a file; errors name the file and its role.
+    static func readBlocks(_ path: String, role: String) throws(CertificateError) -> [PEMBlock] {
+        let text = try readText(path, role: role)
+        do throws(PEMBlock.Malformed) {
+            return try PEMBlock.parse(text)
+        } catch {
+            throw CertificateError("\(role) \(path) is not a valid PEM file: \(error.message)")
+        }
+    }
+
     static let privateKeyLabels: Set<String> = ["PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY"]
 
     /// The first private key block of the file (other blocks, such as EC PARAMETERS, are skipped).
     static func parsePrivateKeyFile(_ path: String, role: String) throws(CertificateError) -> ParsedPrivateKey {
-        let text = try readText(path, role: role)
-        let blocks: [PEMBlock]
-        do throws(PEMBlock.Malformed) {
-            blocks = try PEMBlock.parse(text)
-        } catch {
-            throw CertificateError("\(role) \(path) is not a valid PEM file: \(error.message)")
-        }
+        let blocks = try readBlocks(path, role: role)
         if blocks.contains(where: { $0.label == "ENCRYPTED PRIVATE KEY" || $0.encrypted }) {
             throw CertificateError(
                 "\(role) \(path) holds an encrypted private key, which is not supported; decrypt it "
