@@ -156,12 +156,25 @@ func run() async throws {
         ("statistics of `medium`", home, "\(user)/\(try fixture.path("medium"))/statistics"),
         ("charts of `small` (10 jobs)", home, "\(user)/\(try fixture.path("small"))/charts"),
     ]
+    // The monitoring API on the same workflow: `large` is `r/<root>/w/<wf>`.
+    let ids = large.split(separator: "/")
+    if ids.count == 4 {
+        let jobs = "/api/v1/user/\(Server.user)/root/\(ids[1])/workflow/\(ids[3])/job"
+        pages.append(("API: jobs of `large`, first 100", home, jobs + "?max-results=100"))
+        pages.append(("API: jobs of `large`, last 100", home, jobs + "?start-index=99900&max-results=100"))
+        pages.append(("API: successful jobs of `large`, first 100", home, jobs + "/successful?max-results=100"))
+    }
     if let bulk {
         let bulkFixture = try Fixture(directory: bulk)
         let count = (try? Data(contentsOf: URL(fileURLWithPath: bulk + "/manifest.json")))
             .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
             .flatMap { ($0["master_counts"] as? [String: Any])?["total"] as? Int }
         pages.append(("workflow list, \(count.map(String.init) ?? "bulk") workflows", bulkFixture.home, "\(user)/"))
+        pages.append(
+            (
+                "API: root workflows, first 100 of the bulk set", bulkFixture.home,
+                "/api/v1/user/\(Server.user)/root?max-results=100"
+            ))
     }
     print("| Page | First ms | Requests | p50 ms | p99 ms | min ms | max ms | Body KiB |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
