@@ -23,6 +23,9 @@ struct ServiceProcessTests {
         #expect(page.body.contains("Workflows of \(Self.me)"))
         let viaAddress = try await ServiceSupport.get("https://127.0.0.1:\(first.port)/u/\(Self.me)/", cacert: cert)
         #expect(viaAddress.status == 200, "the certificate names 127.0.0.1 too")
+        let ahc = try await ServiceSupport.getWithAsyncHTTPClient(
+            "https://localhost:\(first.port)/u/\(Self.me)/", cacert: cert)
+        #expect(ahc == 200, "AsyncHTTPClient (BoringSSL) accepts the generated certificate as a trust root")
         #expect(try await first.terminate() == 0)
 
         let keyMode = try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? NSNumber

@@ -1,5 +1,9 @@
+import AsyncHTTPClient
 import EMTestSupport
 import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
 import Testing
 
 /// Helpers for end-to-end tests of the built `pegasus-service` binary: homes with a configuration, master
@@ -40,6 +44,24 @@ enum ServiceSupport {
             status: Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0,
             body: (try? String(contentsOfFile: scratch.file("b"), encoding: .utf8)) ?? "",
             headers: (try? String(contentsOfFile: scratch.file("h"), encoding: .utf8)) ?? "")
+    }
+
+    /// Sends a GET through AsyncHTTPClient with certificate verification on and `cacert` as the only extra trust
+    /// root; returns the status code.
+    static func getWithAsyncHTTPClient(_ url: String, cacert: String) async throws -> Int {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.additionalTrustRoots = [.file(cacert)]
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(30))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+            try await client.shutdown()
+            return Int(response.status.code)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
     }
 
     /// The environment for a service with `home` as HOME and no inherited Pegasus settings.
