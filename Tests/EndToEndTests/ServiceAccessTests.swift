@@ -206,4 +206,47 @@ struct ServiceAccessTests {
             for child in ServiceSupport.children(of: pid) { #expect(kill(child, 0) != 0) }
         }
     }
+
+    /// The dashboard and the monitoring API through reader helpers: a user's private home holding monitoring
+    /// fixtures (real Pegasus schema), every kind of page, and the file browser's confinement.
+    @Test func dashboardPagesThroughReaderHelpers() async throws {
+        try await Self.withUsers(["dash"]) { users in
+            let dash = users["dash"]!
+            let output = "/tmp/\(dash.name)-fixtures"
+            defer { try? FileManager.default.removeItem(atPath: output) }
+            let script = Binaries.repositoryRoot.appendingPathComponent("Tests/Fixtures/monitoring/make-fixtures.sh")
+            let made = try await run([script.path, "--user", dash.name, "--workflows", "small,hostile", output])
+            try #require(made.status == 0, "\(made.stderr)")
+            let home = output + "/home/\(dash.name)"
+            _ = try await run(["/usr/bin/chown", "-R", "\(dash.uid)", output])
+            chmod(home, 0o700)
+            let moved = try await run(["/usr/sbin/usermod", "-d", home, dash.name])
+            try #require(moved.status == 0, "\(moved.stderr)")
+
+            let (server, serviceHome) = try await Self.startService("PROCESS_SWITCHING = True\n")
+            defer { serviceHome.remove() }
+            let cert = serviceHome.file(".pegasus/service-cert.pem")
+            let base = "https://localhost:\(server.port)"
+            func get(_ path: String) async throws -> ServiceSupport.Reply {
+                try await ServiceSupport.get(base + path, cacert: cert, user: dash.name, password: dash.password)
+            }
+            let pages = [
+                "/u/\(dash.name)/", "/u/\(dash.name)/r/1/w/1", "/u/\(dash.name)/r/1/w/1/statistics",
+                "/u/\(dash.name)/r/1/w/1/charts", "/u/\(dash.name)/r/1/w/1/browser?path=",
+                "/u/\(dash.name)/r/1/w/1/file?path=braindump.yml", "/u/\(dash.name)/r/1/w/1/j/1/ji/1",
+                "/u/\(dash.name)/ensembles", "/api/v1/user/\(dash.name)/root/1/workflow/1/job?max-results=5",
+            ]
+            for page in pages {
+                let reply = try await get(page)
+                #expect(reply.status == 200, "\(page): \(reply.body.prefix(300))")
+            }
+            #expect(try await get("/u/\(dash.name)/").body.contains("hostile"))
+            for escape in ["escape-file", "escape-dir", "up/up/etc/passwd", "../../../../etc/passwd"] {
+                let reply = try await get("/u/\(dash.name)/r/2/w/1/file?path=\(escape)")
+                #expect(reply.status == 404, "\(escape)")
+                #expect(!reply.body.contains("root:x:0:0"))
+            }
+            #expect(try await server.terminate() == 0)
+        }
+    }
 }
