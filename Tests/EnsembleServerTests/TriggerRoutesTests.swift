@@ -323,9 +323,16 @@ struct TriggerRoutesTests {
             #expect(reply.status == 409)
             #expect(reply.message == "Trigger t already exists in ensemble e")
             #expect(harness.triggers.events == ["start e.t"])
-            // A stopped trigger keeps its name (it stays in history).
+            // A stopped trigger's name can be used again (Pegasus deletes stopped triggers); the stopped one stays
+            // in the history as `t@<id>`.
+            let first = try await api.get("/ensembles/e/triggers/t").object["id"] as? Int
             #expect(try await api.delete("/ensembles/e/triggers/t").status == 202)
-            #expect(try await api.form(.post, "/ensembles/e/triggers/cron", fields).status == 409)
+            #expect(try await api.form(.post, "/ensembles/e/triggers/cron", fields).status == 201)
+            let again = try await api.get("/ensembles/e/triggers/t").object
+            #expect(again["state"] as? String == "RUNNING")
+            #expect(again["id"] as? Int != first)
+            let old = try await api.get("/ensembles/e/triggers/t@\(first ?? 0)").object
+            #expect(old["state"] as? String == "STOPPED")
         }
     }
 

@@ -38,14 +38,19 @@ extension EMStore {
         }
     }
 
-    /// Stores a new RUNNING trigger.
+    /// Stores a new RUNNING trigger. The name of a trigger that ended (stopped, expired, failed) can be used again,
+    /// as in Pegasus, where stopping deletes the trigger: the ended one keeps its history under `<name>@<id>`
+    /// (`@` cannot occur in a trigger name).
     public func createTrigger(ensemble: String, _ trigger: TriggerRecord) async throws -> TriggerRecord {
         try await pool.write { db in
             let e = try Self.ensemble(db, ensemble)
-            if try TriggerRecord.filter(Column("ensemble_id") == e.id! && Column("name") == trigger.name).fetchCount(db)
-                > 0
-            {
-                throw EMError.conflict("Trigger \(trigger.name) already exists in ensemble \(ensemble)")
+            let same = TriggerRecord.filter(Column("ensemble_id") == e.id! && Column("name") == trigger.name)
+            if let existing = try same.fetchOne(db) {
+                guard existing.state != .running else {
+                    throw EMError.conflict("Trigger \(trigger.name) already exists in ensemble \(ensemble)")
+                }
+                try db.execute(
+                    sql: "UPDATE trigger SET name = name || '@' || id WHERE id = ?", arguments: [existing.id])
             }
             var t = trigger
             t.ensembleID = e.id!
