@@ -31,7 +31,8 @@ public struct TimestampFormatter: Sendable {
 
     /// Renders `epoch` seconds, rounded down to a whole second as Python's `time.localtime` does.
     public func string(from epoch: Double) -> String {
-        guard epoch.isFinite else { return String(epoch) }
+        // Beyond ±1e15 s (30 million years) the C library cannot render it anyway; never trap on a server's value.
+        guard epoch.isFinite, abs(epoch) < 1e15 else { return String(epoch) }
         var seconds = time_t(epoch.rounded(.down))
         guard let identifier = timeZoneIdentifier else {
             return Self.render(&seconds)
@@ -60,3 +61,10 @@ public struct TimestampFormatter: Sendable {
 
 /// Serialises the TZ switch of ``TimestampFormatter`` for explicit zones.
 private let zoneLock = Mutex(())
+
+extension TimestampFormatter {
+    /// Runs `body` while no formatter has `TZ` switched (tests read the process zone through it).
+    static func withProcessZone<T>(_ body: () -> T) -> T {
+        zoneLock.withLock { _ in body() }
+    }
+}

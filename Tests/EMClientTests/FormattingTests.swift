@@ -25,9 +25,15 @@ import Testing
     }
 
     @Test func explicitZoneLeavesProcessZoneAlone() {
-        let before = getenv("TZ").map { String(cString: $0) }
+        // Read TZ only while no other test's formatter has it switched.
+        let before = TimestampFormatter.withProcessZone { getenv("TZ").map { String(cString: $0) } }
         _ = TimestampFormatter(timeZoneIdentifier: "Asia/Kolkata").string(from: 0)
-        #expect(getenv("TZ").map { String(cString: $0) } == before)
+        #expect(TimestampFormatter.withProcessZone { getenv("TZ").map { String(cString: $0) } } == before)
+    }
+
+    @Test func absurdTimestampsAreRenderedNotFatal() {
+        #expect(TimestampFormatter(timeZoneIdentifier: "UTC").string(from: 1e300) == "1e+300")
+        #expect(TimestampFormatter().string(from: -.infinity) == "-inf")
     }
 
     @Test func ensemblesMatchPegasus() {
