@@ -49,6 +49,19 @@ struct FileTriggerTests {
         #expect(try h.inputCounts(id) == [kept: 1, reopened: 1])
     }
 
+    @Test("The list shows a quiet file trigger's live next fire, as the detail does", .timeLimit(.minutes(1)))
+    func quietTriggerNextFireInList() async throws {
+        let h = try await TriggerHarness()
+        let dir = h.path("quiet")
+        try FileWriter.mkdirs(dir)
+        try await h.fileTrigger("quiet", patterns: [dir + "/*.dat"], mode: "inotify")
+        try await Task.sleep(for: .milliseconds(3500))  // three quiet ticks, none of them stored
+        let now = Date().timeIntervalSince1970
+        let listed = try #require(try await h.triggers().first { $0["name"] as? String == "quiet" })
+        let next = try #require(listed["next_fire"] as? Double)
+        #expect(next > now - 0.5 && next < now + 2, "next_fire \(next - now) s from now")
+    }
+
     @Test("40,000 files in one burst are each submitted exactly once", .timeLimit(.minutes(3)), arguments: watchModes)
     func burst(mode: String) async throws {
         let h = try await TriggerHarness()

@@ -79,8 +79,9 @@ struct RunnerTests {
             try await Task.sleep(for: .milliseconds(50))
             let clock = ContinuousClock()
             let elapsed = await clock.measure { await runner.stop() }
-            // Not the 60 s backoff or the hour to the next tick (the benchmark measures the real figure).
-            #expect(elapsed < .seconds(1), "stop took \(elapsed)")
+            // Not the 60 s backoff or the hour to the next tick (the benchmark measures the real figure; the bound
+            // leaves room for a machine loaded by other suites).
+            #expect(elapsed < .seconds(10), "stop took \(elapsed)")
             await task.value
         }
     }

@@ -88,7 +88,16 @@ public struct EnsembleAPI: Sendable {
 
         router.get("/ensembles/:e/triggers") { _, context in
             let list = try await self.manager.store.triggers(ensemble: try context.parameters.require("e"))
-            return APIResponse.json(.array(list.map { .object(Resources.trigger($0)) }))
+            var objects: [JSONValue] = []
+            for t in list {
+                var o = Resources.trigger(t)
+                // Quiet ticks of file triggers are not stored: a running trigger knows its next fire.
+                if t.state == .running, let next = await self.manager.triggers.details(triggerID: t.id!)["next_fire"] {
+                    o["next_fire"] = next
+                }
+                objects.append(.object(o))
+            }
+            return APIResponse.json(.array(objects))
         }
         router.post("/ensembles/:e/triggers/:t") { request, context in
             let kind = try context.parameters.require("t")
