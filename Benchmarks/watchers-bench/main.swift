@@ -93,7 +93,7 @@ while let argument = arguments.popFirst() {
     case "--dir": baseDirectory = arguments.popFirst() ?? baseDirectory
     case "--only": only = arguments.popFirst()
     default:
-        print("usage: watchers-bench [--files N] [--seconds S] [--dir BASE] [--only latency|throughput|setup]")
+        print("usage: watchers-bench [--files N] [--seconds S] [--dir BASE] [--only latency|throughput|setup|hub]")
         exit(2)
     }
 }
@@ -328,6 +328,47 @@ func measureRawAddWatch(paths: [String]) -> UInt64 {
     return monotonicNanoseconds() - start
 }
 
+// MARK: - 4. 1,000 subscriptions on one hub
+
+func residentBytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+        let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+    else { return 0 }
+    return kilobytes * 1024
+}
+
+func threadCount() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0
+}
+
+/// Subscribes `count` roots (one directory each) on one hub: wall time until every initial rescanNeeded was
+/// received, resident memory and thread growth, and the time until cancelling them all freed every watch.
+func measureHub(count: Int) async -> (setup: UInt64, cancel: UInt64, rssBytes: Int, threads: Int, watches: Int) {
+    let directory = temporaryDirectory("hub")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    for index in 0..<count { mkdir("\(directory)/s\(index)", 0o755) }
+    let rssBefore = residentBytes()
+    let threadsBefore = threadCount()
+    let start = monotonicNanoseconds()
+    let hub = WatchHub()
+    let subscriptions = (0..<count).map { hub.subscribe(roots: [WatchRoot(path: "\(directory)/s\($0)")]) }
+    for subscription in subscriptions {
+        var iterator = subscription.events.makeAsyncIterator()
+        _ = await iterator.next()  // the initial rescanNeeded
+    }
+    let setup = monotonicNanoseconds() - start
+    let rss = residentBytes() - rssBefore
+    let threads = threadCount() - threadsBefore
+    let watches = hub.status().watches
+    let cancelStart = monotonicNanoseconds()
+    for subscription in subscriptions { subscription.cancel() }
+    while hub.status().watches > 0 { try? await Task.sleep(for: .milliseconds(1)) }
+    let cancel = monotonicNanoseconds() - cancelStart
+    hub.shutdown()
+    return (setup, cancel, rss, threads, watches)
+}
+
 // MARK: - Run
 
 let limits = ["max_queued_events", "max_user_watches", "max_user_instances"].map { name in
@@ -420,4 +461,25 @@ if runs("setup") {
         fflush(nil)
     }
     try? FileManager.default.removeItem(atPath: treeDirectory)
+}
+
+if runs("hub") {
+    print("")
+    print("| 1,000 subscriptions (one directory each) on one WatchHub | run 1 | run 2 | run 3 |")
+    print("|---|---|---|---|")
+    var results: [(setup: UInt64, cancel: UInt64, rssBytes: Int, threads: Int, watches: Int)] = []
+    for _ in 0..<3 { results.append(await measureHub(count: 1000)) }
+    print(
+        "| subscribe → every initial rescanNeeded received | "
+            + results.map { milliseconds($0.setup) }.joined(separator: " | ") + " |")
+    print(
+        "| cancel all → `status().watches == 0` | " + results.map { milliseconds($0.cancel) }.joined(separator: " | ")
+            + " |")
+    print(
+        "| resident memory growth | "
+            + results.map { String(format: "%.1f MiB", Double($0.rssBytes) / 1_048_576) }.joined(separator: " | ")
+            + " |")
+    print("| threads added | " + results.map { "\($0.threads)" }.joined(separator: " | ") + " |")
+    print("| inotify watches | " + results.map { "\($0.watches)" }.joined(separator: " | ") + " |")
+    fflush(nil)
 }

@@ -1,10 +1,10 @@
-import Foundation
-
 /// Watches a set of root directories and delivers ``WatchEvent``s: inotify on local filesystems, polling on
 /// network/cluster filesystems or when inotify runs out of watches.
 ///
-/// Creating the watcher starts a dedicated thread (named `pegasus-em.watchers`) that sets up the roots and then
-/// blocks in `poll(2)` on the inotify descriptor and a wake pipe; it never blocks the Swift concurrency pool.
+/// A thin wrapper around a private ``WatchHub`` with one ``WatchSubscription``: creating the watcher starts a
+/// dedicated thread (named `pegasus-em.watchers`) that sets up the roots and then blocks in `poll(2)` on the
+/// inotify descriptor and a wake pipe; it never blocks the Swift concurrency pool. A server with many
+/// watchers should share one ``WatchHub`` instead (one inotify instance and one thread in all).
 /// Events are buffered (see ``WatcherConfiguration/maximumBufferedEvents``) until ``events`` is iterated.
 ///
 /// Protocol for consumers:
@@ -22,82 +22,37 @@ public final class DirectoryWatcher: Sendable {
     public let roots: [WatchRoot]
     /// The configuration the watcher was created with.
     public let configuration: WatcherConfiguration
-    private let core: WatcherCore
+    private let hub: WatchHub
+    private let subscription: WatchSubscription
 
     /// Starts watching `roots`. Roots that do not exist yet are waited for (``WatchEvent/rootAppeared(_:)``).
     /// Duplicate roots are merged.
     public init(roots: [WatchRoot], configuration: WatcherConfiguration = WatcherConfiguration()) {
-        var unique: [WatchRoot] = []
-        for root in roots where !unique.contains(root) { unique.append(root) }
-        self.roots = unique
         self.configuration = configuration
-        self.core = WatcherCore(roots: unique, configuration: configuration)
+        hub = WatchHub(
+            configuration: WatchHubConfiguration(
+                pollInterval: configuration.pollInterval, maximumWatches: configuration.maximumWatches,
+                maximumBufferedEvents: configuration.maximumBufferedEvents),
+            opensInotify: configuration.mode != .polling, threadName: "pegasus-em.watchers")
+        subscription = hub.subscribeOwner(
+            roots: roots,
+            options: SubscriptionOptions(mode: configuration.mode, followSymlinks: configuration.followSymlinks))
+        self.roots = subscription.roots
     }
 
     /// The event stream. Single consumer: iterate it from one task at a time. Ends (returns `nil`) after
     /// ``stop()`` or cancellation of the iterating task, which also stops the watcher.
     public var events: WatchEventSequence {
-        WatchEventSequence(core: core)
+        WatchEventSequence(channel: subscription.channel, owner: self)
     }
 
     /// Effective mode, reason and watch count of each root, in the order of ``roots``.
     public func status() -> [RootStatus] {
-        core.statusBoard.current
+        subscription.status()
     }
 
     /// Stops the watcher thread and ends the event stream (buffered events are dropped). Idempotent.
     public func stop() {
-        core.channel.terminate()
-    }
-}
-
-/// The events of a ``DirectoryWatcher``. Its iterator keeps the watcher running.
-public struct WatchEventSequence: AsyncSequence, Sendable {
-    public typealias Element = WatchEvent
-    public typealias Failure = Never
-
-    fileprivate let core: WatcherCore
-
-    /// Iterator over ``WatchEvent``s.
-    public struct AsyncIterator: AsyncIteratorProtocol, Sendable {
-        public typealias Element = WatchEvent
-        public typealias Failure = Never
-
-        fileprivate let core: WatcherCore
-
-        /// The next event, or `nil` once the watcher stopped.
-        public mutating func next() async -> WatchEvent? {
-            await core.channel.next()
-        }
-    }
-
-    /// Creates the (single) iterator.
-    public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(core: core)
-    }
-}
-
-/// Shared by the public handle, its sequences and iterators; stops the thread when the last of them goes.
-/// The thread itself only holds the engine, channel, status board and pipe, never this object.
-final class WatcherCore: Sendable {
-    let channel: EventChannel
-    let statusBoard: StatusBoard
-
-    init(roots: [WatchRoot], configuration: WatcherConfiguration) {
-        let wake = WakePipe()
-        channel = EventChannel(limit: configuration.maximumBufferedEvents, wake: wake)
-        statusBoard = StatusBoard(
-            roots.map {
-                RootStatus(root: $0.path, mode: .automatic, reason: nil, watchedDirectories: 0, state: .starting)
-            })
-        let engine = WatcherEngine(
-            roots: roots, configuration: configuration, channel: channel, statusBoard: statusBoard, wake: wake)
-        let thread = Thread { engine.run() }
-        thread.name = "pegasus-em.watchers"
-        thread.start()
-    }
-
-    deinit {
-        channel.terminate()
+        hub.shutdown()
     }
 }

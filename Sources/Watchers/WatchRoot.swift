@@ -43,9 +43,10 @@ public struct WatcherConfiguration: Sendable, Hashable {
     /// Follow symbolic links below the roots (to files and directories). Off by default: links are then
     /// neither reported nor descended into. Cycles are detected by (device, inode).
     public var followSymlinks: Bool
-    /// Soft limit on events buffered for a consumer that does not keep up. Above it the watcher stops reading
-    /// the kernel queue (which then overflows into ``WatchEvent/rescanNeeded(root:reason:)``) and pauses polls,
-    /// so memory stays bounded by this plus the events of one read or scan.
+    /// Limit on events buffered for a consumer that does not keep up. When this many are undelivered, the
+    /// buffer is dropped and replaced by one ``WatchEvent/rescanNeeded(root:reason:)`` per root ("subscriber
+    /// fell behind: N events dropped"); the events after the drop follow it. The watcher never stops reading
+    /// the kernel queue, and memory stays bounded by this plus one event per root.
     public var maximumBufferedEvents: Int
     /// Optional budget of inotify watches (directories) for this watcher. A root whose watches would exceed it
     /// switches to polling, as on `ENOSPC`. `nil` = only the kernel limit (`fs.inotify.max_user_watches`).

@@ -49,11 +49,14 @@ enum InotifyFlag {
     static let isDirectory = UInt32(IN_ISDIR)
     static let onlyDirectory = UInt32(IN_ONLYDIR)
     static let dontFollow = UInt32(IN_DONT_FOLLOW)
+    static let maskAdd = UInt32(IN_MASK_ADD)
 
     /// Mask of a directory inside a watched tree.
     static let treeMask = closeWrite | movedFrom | movedTo | create | delete | deleteSelf | moveSelf | onlyDirectory
-    /// Mask of the nearest existing ancestor of a root that does not exist yet.
-    static let ancestorMask = create | movedTo | deleteSelf | moveSelf | onlyDirectory
+    /// Mask of the nearest existing ancestor of a root that does not exist yet. Added with `IN_MASK_ADD`: the
+    /// directory may already carry a tree watch (of another root, perhaps under another path), whose events
+    /// must not be switched off.
+    static let ancestorMask = create | movedTo | deleteSelf | moveSelf | onlyDirectory | maskAdd
 }
 
 /// Owns an inotify instance (non-blocking, close-on-exec).
