@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "EnsembleServer",
             dependencies: [
-                "CPAM", "PegasusConfig", "TriggerKit",
+                "CPAM", "PegasusConfig", "TriggerKit", "Watchers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "PegasusServiceTests",
             dependencies: [
-                "PegasusService", "EMTestSupport", "PegasusConfig", "EnsembleServer",
+                "PegasusService", "EMTestSupport", "PegasusConfig", "EnsembleServer", "TriggerKit", "Watchers",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -165,7 +165,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "WatchersTests", dependencies: ["Watchers"], swiftSettings: swiftSettings),
-        .testTarget(name: "TriggerKitTests", dependencies: ["TriggerKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "TriggerKitTests", dependencies: ["TriggerKit", "Watchers"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TriggerTests",
             dependencies: [

@@ -176,9 +176,11 @@ struct CreateTriggerBody: Encodable, Sendable {
     var settle: String?
     var maxFiles: Int?
     var moveProcessed: Bool?
+    var readyMarker: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case trigger, interval, timeout, priority, basedir, catchup, cron, timezone, settle
+        case readyMarker = "ready_marker"
         case workflowScript = "workflow_script"
         case workflowArgs = "workflow_args"
         case filePatterns = "file_patterns"

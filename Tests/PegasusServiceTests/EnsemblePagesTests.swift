@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import TriggerKit
+import Watchers
 
 @testable import PegasusService
 
@@ -176,8 +177,9 @@ struct EnsembleFixture {
             TriggerRecord.self, from: JSONSerialization.data(withJSONObject: object.filter { !($0.value is NSNull) }))
     }
 
-    private static func ledger(_ path: String, inode: UInt64) -> LedgerFile {
-        LedgerFile(path: path, device: 1, inode: inode, size: 100 + Int64(inode), mtimeNanoseconds: 1)
+    private static func ledger(_ path: String, inode: UInt64) -> ScannedFile {
+        ScannedFile(
+            path: path, identity: FileIdentity(device: 1, inode: inode, size: 100 + Int64(inode), mtimeNanoseconds: 1))
     }
 
     /// The stored history of a workflow, as the states it went to.

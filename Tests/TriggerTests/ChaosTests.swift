@@ -7,9 +7,9 @@ import Testing
     import Glibc
 #endif
 
-/// Opt-in (`PEGASUS_EM_CHAOS=1`, run by `.ci/run` as its own step): 10,000 files arrive in every way writers
-/// deliver them while the server is SIGKILLed at 20 random moments and restarted; afterwards every file is in
-/// the `--inputs` of exactly one workflow, complete: 0 lost, 0 duplicated, 0 partial (issue 7).
+/// Opt-in (`PEGASUS_EM_CHAOS=1`, run by `.ci/run` as its own step): about 10,000 files arrive in every way writers
+/// deliver them while the server is SIGKILLed at 50 random moments and restarted; afterwards every file is in the
+/// `--inputs` of exactly one workflow, complete: 0 lost, 0 duplicated, 0 premature (issues 7 and 13).
 @Suite(
     "Trigger chaos (PEGASUS_EM_CHAOS=1)",
     .enabled(if: serverBuilt && ProcessInfo.processInfo.environment["PEGASUS_EM_CHAOS"] == "1"), .serialized)
@@ -24,55 +24,102 @@ struct TriggerChaosTests {
         case renameFromOutside
         /// three appends 80 ms apart through one descriptor.
         case slowKeptOpen
-        /// three appends 80 ms apart, reopening the file for each.
+        /// written, held open for 2 to 6 s (across SIGKILLs and restarts of the server), written again, closed.
+        case heldAcrossKills
+        /// three appends 80 ms apart, reopening the file for each (trigger with `settle 1s`).
         case slowReopened
+        /// three pieces 300 ms apart, each a separate open and close, then `<name>.done` (trigger with a ready
+        /// marker).
+        case markedPieces
+    }
+
+    /// One writer thread: which trigger directory, which deliveries, how many files.
+    struct Writer: Sendable {
+        var directory: String
+        var deliveries: [Delivery]
+        var names: [String]
     }
 
     @Test(
-        "Chaos: 10,000 files while the server is SIGKILLed 20 times: each in exactly one workflow, complete",
-        .timeLimit(.minutes(4)), arguments: watchModes)
+        "Chaos: 10,000 files, writers held open across kills, ready markers, 50 SIGKILLs: each in one workflow, complete",
+        .timeLimit(.minutes(5)), arguments: watchModes)
     func chaos(mode: String) async throws {
         let h = try await TriggerHarness()
-        let d = h.path("in")
+        let plain = h.path("in")
+        let reopen = h.path("reopen")
+        let marked = h.path("marked")
         let outside = h.path("outside")
-        try FileWriter.mkdirs(d)
-        try FileWriter.mkdirs(outside)
-        let id = try await h.fileTrigger("chaos", patterns: [d + "/*.dat"], mode: mode, ["max_files": 50])
+        for d in [plain, reopen, marked, outside] { try FileWriter.mkdirs(d) }
+        let triggers = [
+            plain: try await h.fileTrigger("chaos", patterns: [plain + "/*.dat"], mode: mode, ["max_files": 50]),
+            reopen: try await h.fileTrigger(
+                "reopen", patterns: [reopen + "/*.dat"], mode: mode, ["max_files": 50, "settle": "1s"]),
+            marked: try await h.fileTrigger(
+                "marked", patterns: [marked + "/*"], mode: mode, ["max_files": 50, "ready_marker": "*.done"]),
+        ]
 
-        // 8,500 fast files from 2 threads (each pausing 35 ms every 3 files, ~50 s in all) and 1,500 slow ones
-        // from 6 threads (0.24 s each, ~60 s).
-        let fast = 8_500
-        let slow = 1_500
+        func names(_ prefix: String, _ range: StrideTo<Int>) -> [String] {
+            range.map { String(format: "%@%05d.dat", prefix, $0) }
+        }
+        // 8,500 fast files from 2 threads (each pausing 35 ms every 3 files, ~50 s), 900 kept open for 0.24 s from
+        // 3 threads, files held open across kills from 1 thread, 300 reopened per append, 120 in marked pieces.
+        let writers: [Writer] =
+            (0..<2).map {
+                Writer(
+                    directory: plain, deliveries: [.writeAndClose, .renameInPlace, .renameFromOutside],
+                    names: names("f", stride(from: $0, to: 8_500, by: 2)))
+            }
+            + (0..<3).map {
+                Writer(
+                    directory: plain, deliveries: [.slowKeptOpen], names: names("k", stride(from: $0, to: 900, by: 3)))
+            }
+            + [
+                Writer(
+                    directory: plain, deliveries: [.heldAcrossKills], names: names("h", stride(from: 0, to: 18, by: 1))),
+                Writer(
+                    directory: reopen, deliveries: [.slowReopened], names: names("r", stride(from: 0, to: 300, by: 1))),
+            ]
+            + (0..<2).map {
+                Writer(
+                    directory: marked, deliveries: [.markedPieces], names: names("m", stride(from: $0, to: 120, by: 2)))
+            }
+
         let produced = Produced()
         // Blocking writers on their own threads, never on the (2-thread) cooperative pool.
-        let writers = (0..<8).map { w in
+        let tasks = writers.map { writer in
             Task {
                 try await onThread {
                     var rng = SystemRandomNumberGenerator()
-                    let range =
-                        w < 2 ? stride(from: w, to: fast, by: 2) : stride(from: fast + w - 2, to: fast + slow, by: 6)
-                    var n = 0
-                    for i in range {
-                        let name = String(format: "f%05d.dat", i)
-                        let path = d + "/" + name
-                        let contents = String(repeating: "\(i) ", count: Int.random(in: 1...200, using: &rng)) + "\n"
-                        let delivery: Delivery =
-                            w < 2
-                            ? [.writeAndClose, .renameInPlace, .renameFromOutside].randomElement(using: &rng)!
-                            : [.slowKeptOpen, .slowReopened].randomElement(using: &rng)!
-                        switch delivery {
+                    for (n, name) in writer.names.enumerated() {
+                        let path = writer.directory + "/" + name
+                        let contents = String(repeating: "\(name) ", count: Int.random(in: 1...200, using: &rng)) + "\n"
+                        switch writer.deliveries.randomElement(using: &rng)! {
                         case .writeAndClose: try FileWriter.write(path, contents)
                         case .renameInPlace:
-                            try FileWriter.writeAndRename(path, via: d + "/." + name + ".part", contents)
+                            try FileWriter.writeAndRename(path, via: writer.directory + "/." + name + ".part", contents)
                         case .renameFromOutside:
                             try FileWriter.writeAndRename(path, via: outside + "/" + name, contents)
-                        case .slowKeptOpen, .slowReopened:
-                            try FileWriter.slowWrite(
-                                path, duration: 0.16, every: 0.08, keepOpen: delivery == .slowKeptOpen)
+                        case .slowKeptOpen:
+                            try FileWriter.slowWrite(path, duration: 0.16, every: 0.08, keepOpen: true)
+                        case .slowReopened:
+                            try FileWriter.slowWrite(path, duration: 0.16, every: 0.08, keepOpen: false)
+                        case .heldAcrossKills:
+                            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                            guard fd >= 0 else { throw TriggerTestError(description: "open \(path): errno \(errno)") }
+                            try FileWriter.writeAll(fd, contents, path)
+                            usleep(useconds_t(Int.random(in: 2_000_000...6_000_000, using: &rng)))
+                            try FileWriter.writeAll(fd, contents, path)
+                            close(fd)
+                        case .markedPieces:
+                            try FileWriter.write(path, contents)
+                            usleep(300_000)
+                            try FileWriter.append(path, contents)
+                            usleep(300_000)
+                            try FileWriter.append(path, contents)
+                            try FileWriter.write(path + ".done", "")
                         }
                         produced.files.withLock { $0[path] = FileWriter.identity(path)!.size }
-                        n += 1
-                        if w < 2, n % 3 == 0 { usleep(35_000) }
+                        if writer.deliveries.count > 1, n % 3 == 2 { usleep(35_000) }
                     }
                 }
             }
@@ -80,41 +127,51 @@ struct TriggerChaosTests {
 
         var kills: [Double] = []
         let began = now()
-        for _ in 0..<20 {
-            try await Task.sleep(for: .milliseconds(Int64.random(in: 500...5000)))
+        for _ in 0..<50 {
+            try await Task.sleep(for: .milliseconds(Int64.random(in: 500...2000)))
             kills.append(now() - began)
             try await h.crashServer()
             try await Task.sleep(for: .milliseconds(Int64.random(in: 0...300)))
             try await h.startServer()
         }
-        for writer in writers { try await writer.value }
+        for task in tasks { try await task.value }
         let files = produced.files.withLock { $0 }
-        #expect(files.count == fast + slow)
+        let expected = writers.reduce(0) { $0 + $1.names.count }
+        #expect(files.count == expected)
         let writtenIn = now() - began
-        try await h.until(timeout: 90, "all \(files.count) files in the ledger") {
-            try h.ledgerCount(id) >= files.count
-        }
-        try await Task.sleep(for: .milliseconds(3000))
 
-        let ledger = try h.ledger(id)
-        var lost = Set(files.keys)
-        var duplicated: [String] = []
-        var partial: [String] = []
-        for row in ledger {
-            if lost.remove(row.path) == nil { duplicated.append(row.path) }
-            if let size = files[row.path], size != row.size { partial.append(row.path) }
+        var summary: [String] = []
+        for (directory, id) in triggers.sorted(by: { $0.key < $1.key }) {
+            let mine = files.filter { $0.key.hasPrefix(directory + "/") }
+            try await h.until(timeout: 90, "all \(mine.count) files of \(directory) in the ledger") {
+                try h.ledgerCount(id) >= mine.count
+            }
+            try await Task.sleep(for: .milliseconds(2000))
+            let ledger = try h.ledger(id)
+            var lost = Set(mine.keys)
+            var duplicated: [String] = []
+            var premature: [String] = []
+            for row in ledger {
+                if lost.remove(row.path) == nil { duplicated.append(row.path) }
+                if let size = mine[row.path], size != row.size { premature.append(row.path) }
+            }
+            #expect(lost.isEmpty, "\(directory) lost: \(lost.sorted().prefix(20))")
+            #expect(duplicated.isEmpty, "\(directory) duplicated: \(duplicated.prefix(20))")
+            #expect(premature.isEmpty, "\(directory) premature: \(premature.prefix(20))")
+            let counts = try h.inputCounts(id)
+            #expect(Set(counts.keys) == Set(mine.keys))
+            #expect(counts.values.allSatisfy { $0 == 1 }, "\(counts.filter { $0.value != 1 }.prefix(20))")
+            summary.append(
+                "\(URL(fileURLWithPath: directory).lastPathComponent): \(mine.count) files in "
+                    + "\(try h.workflowCount(id)) workflows, lost \(lost.count), duplicated \(duplicated.count), "
+                    + "premature \(premature.count)")
         }
-        #expect(lost.isEmpty, "lost: \(lost.sorted().prefix(20))")
-        #expect(duplicated.isEmpty, "duplicated: \(duplicated.prefix(20))")
-        #expect(partial.isEmpty, "partial: \(partial.prefix(20))")
-        let counts = try h.inputCounts(id)
-        #expect(Set(counts.keys) == Set(files.keys))
-        #expect(counts.values.allSatisfy { $0 == 1 }, "\(counts.filter { $0.value != 1 }.prefix(20))")
-        try await onThread { try? FileManager.default.removeItem(atPath: d) }
+        try await onThread {
+            for d in [plain, reopen, marked, outside] { try? FileManager.default.removeItem(atPath: d) }
+        }
         print(
-            "chaos (\(mode)): \(files.count) files in \(String(format: "%.1f", writtenIn)) s, 20 SIGKILLs at "
-                + "\(kills.map { String(format: "%.1f", $0) }), \(try h.workflowCount(id)) workflows, "
-                + "lost \(lost.count), duplicated \(duplicated.count), partial \(partial.count)")
+            "chaos (\(mode)): \(files.count) files in \(String(format: "%.1f", writtenIn)) s, 50 SIGKILLs at "
+                + "\(kills.map { String(format: "%.1f", $0) }); " + summary.joined(separator: "; "))
     }
 }
 

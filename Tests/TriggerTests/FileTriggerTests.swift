@@ -14,39 +14,44 @@ let watchModes = ["inotify", "poll"]
 @Suite("File triggers, end to end", .enabled(if: serverBuilt))
 struct FileTriggerTests {
     @Test(
-        "A file written over 5 s (one descriptor, or reopened per append) is submitted once, after last write + settle",
+        "A file written over 5 s: kept open, taken once after its close; reopened per append, once after last write + settle",
         .timeLimit(.minutes(1)), arguments: watchModes)
     func partialFiles(mode: String) async throws {
         // Reconcile scans every second, so the open files are also found by scans while they grow.
         let h = try await TriggerHarness(settings: ["RECONCILE_INTERVAL": "1"])
         let dir = h.path("in")
         try FileWriter.mkdirs(dir)
-        let id = try await h.fileTrigger("partial", patterns: [dir + "/*.dat"], mode: mode)
+        let keptID = try await h.fileTrigger("kept", patterns: [dir + "/kept-*.dat"], mode: mode)
+        // A writer that closes the file between appends is what `settle` is for.
+        let reopenedID = try await h.fileTrigger(
+            "reopened", patterns: [dir + "/reopened-*.dat"], mode: mode, ["settle": "1s"])
         let kept = dir + "/kept-open.dat"
-        let reopened = dir + "/reopened.dat"
+        let reopened = dir + "/reopened-each.dat"
         async let keptLast = onThread { try FileWriter.slowWrite(kept, duration: 5, every: 0.1, keepOpen: true) }
         async let reopenedLast = onThread {
             try FileWriter.slowWrite(reopened, duration: 5, every: 0.1, keepOpen: false)
         }
         let lastWrites = [kept: try await keptLast, reopened: try await reopenedLast]
-        try await h.untilSubmitted(id, [kept, reopened], timeout: 20)
+        try await h.untilSubmitted(keptID, [kept], timeout: 20)
+        try await h.untilSubmitted(reopenedID, [reopened], timeout: 20)
         try await Task.sleep(for: .milliseconds(1500))
-        let ledger = try h.ledger(id)
-        #expect(ledger.count == 2, "\(ledger.map(\.path))")
-        for row in ledger {
+        for (id, path, settle) in [(keptID, kept, 0.0), (reopenedID, reopened, 1.0)] {
+            let ledger = try h.ledger(id)
+            #expect(ledger.map(\.path) == [path])
+            let row = try #require(ledger.first)
             let final = try #require(FileWriter.identity(row.path))
             // The whole file, as it was after the last write.
             #expect(row.size == final.size)
             #expect(row.size > 40 * 4096, "\(row.path): \(row.size) bytes")
             #expect(row.mtimeNanoseconds == final.mtimeNanoseconds)
-            // Not before the last write + the settle period (1 s).
+            // Not before the last write (+ the settle period where one is set).
             let lastWrite = lastWrites[row.path]!
             #expect(
-                row.recorded >= lastWrite + 1.0 - 0.01,
+                row.recorded >= lastWrite + settle - 0.01,
                 "\(row.path) recorded \(row.recorded - lastWrite) s after its last write")
-            #expect(row.recorded >= Double(final.mtimeNanoseconds) / 1e9 + 1.0 - 0.01)
+            #expect(row.recorded >= Double(final.mtimeNanoseconds) / 1e9 + settle - 0.01)
+            #expect(try h.inputCounts(id) == [path: 1])
         }
-        #expect(try h.inputCounts(id) == [kept: 1, reopened: 1])
     }
 
     @Test("The list shows a quiet file trigger's live next fire, as the detail does", .timeLimit(.minutes(1)))

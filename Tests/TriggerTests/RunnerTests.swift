@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import Testing
 import TriggerKit
+import Watchers
 
 /// TriggerKit's `TriggerRunner` in process, with a real actor, real clocks and a sink that records (and can fail or
 /// hold) what it is asked to submit: backoff timing, stop semantics with a submission in flight, and cron catch-up
@@ -143,7 +144,7 @@ final class RecordingSink: TriggerSink {
         var handled: Date?
         var nextFire: Date?
         var reasons: [String?] = []
-        var files: [[LedgerFile]] = []
+        var files: [[ScannedFile]] = []
     }
 
     struct Injected: Error, CustomStringConvertible {
@@ -217,15 +218,10 @@ final class RecordingSink: TriggerSink {
         }
     }
 
-    func submitFiles(triggerID: Int64, files: [LedgerFile], nextFire: Date?) async throws -> String? {
+    func submitFiles(triggerID: Int64, files: [ScannedFile], nextFire: Date?) async throws -> String? {
         try await attempt()
         state.withLock { $0.record.files.append(files) }
         return "t_files"
-    }
-
-    func alreadySubmitted(triggerID: Int64, files: [LedgerFile]) async throws -> Set<LedgerFile> {
-        let known = state.withLock { Set($0.record.files.joined()) }
-        return Set(files).intersection(known)
     }
 
     func expire(triggerID: Int64) async throws {}

@@ -159,8 +159,16 @@ struct FileTriggerArguments: ParsableArguments {
     @Option(name: .shortAndLong, help: ArgumentHelp(timeoutHelp)) var timeout: String?
     @Option(name: .shortAndLong, parsing: .unconditional, help: "Priority of the workflows the trigger submits")
     var priority: Int?
-    @Option(help: ArgumentHelp("How long a file must stay unchanged before it is taken", valueName: "duration"))
+    @Option(
+        help: ArgumentHelp(
+            "How long a file must stay unchanged before it is taken (e.g. 5s, 250ms; default: a 25 ms quiet period once no process has it open for writing, 1 s where that cannot be checked)",
+            valueName: "duration"))
     var settle: String?
+    @Option(
+        help: ArgumentHelp(
+            "Take a file only once its marker exists: '*.done' (the * is the file's name) or 'DONE' (for the whole directory)",
+            valueName: "glob"))
+    var readyMarker: String?
     @Option(help: ArgumentHelp("At most this many files per submitted workflow", valueName: "n"))
     var maxFiles: Int?
     @Flag(
@@ -193,7 +201,8 @@ struct FileTriggerArguments: ParsableArguments {
             basedir: session.workingDirectory,
             settle: settle,
             maxFiles: maxFiles,
-            moveProcessed: moveProcessed
+            moveProcessed: moveProcessed,
+            readyMarker: readyMarker
         )
         let reply = try await session.api.request(
             "POST",

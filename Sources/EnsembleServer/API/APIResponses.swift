@@ -86,6 +86,7 @@ enum Resources {
         if let catchup = d.catchup { args["catchup"] = .string(catchup) }
         // Our options appear only when they were given, so `triggers -l` looks as in Pegasus otherwise.
         if let settle = d.settle { args["settle"] = .double(settle) }
+        if let marker = d.readyMarker { args["ready_marker"] = .string(marker) }
         if let maxFiles = d.maxFiles { args["max_files"] = .int(maxFiles) }
         if d.moveProcessed == true { args["move_processed"] = true }
         if let mode = d.watchMode { args["watch_mode"] = .string(mode) }

@@ -49,7 +49,14 @@ enum TriggerRequest {
             }
             definition.filePatterns = patterns
             if let settle = f.string("settle") {
-                definition.settle = Double(try duration(settle, field: "settle"))
+                definition.settle = try settlePeriod(settle)
+            }
+            if let marker = f.string("ready_marker"), !marker.isEmpty {
+                do {
+                    definition.readyMarker = try ReadyMarker(marker).glob
+                } catch {
+                    throw EMError.invalid(error.message)
+                }
             }
             if let maxFiles = f.string("max_files") {
                 guard let n = Int(maxFiles), n >= 1 else {
@@ -80,6 +87,20 @@ enum TriggerRequest {
         guard let cron = d.cron else { return now }
         let expression = try CronExpression(cron, timeZoneIdentifier: d.timezone ?? "UTC")
         return expression.nextFireDate(after: Date(timeIntervalSince1970: now))?.timeIntervalSince1970 ?? now
+    }
+
+    /// `settle`: a duration as for intervals, or milliseconds (`250ms`), or `0`; at most one day.
+    static func settlePeriod(_ text: String) throws -> Double {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if trimmed == "0" { return 0 }
+        if trimmed.hasSuffix("ms"), let ms = Int(trimmed.dropLast(2).trimmingCharacters(in: .whitespaces)),
+            ms >= 0, ms <= 86_400_000
+        {
+            return Double(ms) / 1000
+        }
+        let seconds = try duration(text, field: "settle")
+        guard seconds <= 86_400 else { throw EMError.invalid("settle must be at most 1 day: \(text)") }
+        return Double(seconds)
     }
 
     static func duration(_ text: String?, field: String) throws -> Int {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import TriggerKit
+import Watchers
 
 /// The trigger engine's transactions: a workflow and the record of why it was submitted (a schedule tick, or
 /// the ledger rows of its files) are written together, so a crash submits nothing twice and loses nothing.
@@ -72,7 +73,7 @@ extension EMStore {
     }
 
     /// Submits one workflow for the files not yet in the ledger, and records them, atomically.
-    public func submitTriggerFiles(id: Int64, files: [LedgerFile], nextFire: Double?) async throws -> String? {
+    public func submitTriggerFiles(id: Int64, files: [ScannedFile], nextFire: Double?) async throws -> String? {
         try await pool.write { db in
             guard var (t, e) = try Self.runningTrigger(db, id) else { return nil }
             let known = try Self.ledgerContains(db, triggerID: id, files: files)
@@ -99,7 +100,8 @@ extension EMStore {
                     """)
             for (f, destination) in zip(fresh, destinations) {
                 try insert.execute(arguments: [
-                    id, f.path, Int64(bitPattern: f.device), Int64(bitPattern: f.inode), f.size, f.mtimeNanoseconds,
+                    id, f.path, Int64(bitPattern: f.identity.device), Int64(bitPattern: f.identity.inode),
+                    f.identity.size, f.identity.mtimeNanoseconds,
                     w.id, name, now, destination,
                 ])
             }
@@ -113,14 +115,11 @@ extension EMStore {
         }
     }
 
-    /// Which of these files (same identity) the trigger's ledger holds.
-    public func ledgerContains(triggerID: Int64, files: [LedgerFile]) async throws -> Set<LedgerFile> {
-        try await pool.read { db in try Self.ledgerContains(db, triggerID: triggerID, files: files) }
-    }
-
-    static func ledgerContains(_ db: Database, triggerID: Int64, files: [LedgerFile]) throws -> Set<LedgerFile> {
+    /// Which of these files (same path and identity) the trigger's ledger holds: the one ledger check, inside the
+    /// submitting transaction.
+    static func ledgerContains(_ db: Database, triggerID: Int64, files: [ScannedFile]) throws -> Set<ScannedFile> {
         guard !files.isEmpty else { return [] }
-        var found: Set<LedgerFile> = []
+        var found: Set<ScannedFile> = []
         let byPath = Dictionary(grouping: files, by: \.path)
         let paths = Array(byPath.keys)
         for start in stride(from: 0, to: paths.count, by: 500) {
@@ -135,9 +134,11 @@ extension EMStore {
             for row in rows {
                 let device: Int64 = row["device"]
                 let inode: Int64 = row["inode"]
-                let f = LedgerFile(
-                    path: row["path"], device: UInt64(bitPattern: device), inode: UInt64(bitPattern: inode),
-                    size: row["size"], mtimeNanoseconds: row["mtime_ns"])
+                let f = ScannedFile(
+                    path: row["path"],
+                    identity: FileIdentity(
+                        device: UInt64(bitPattern: device), inode: UInt64(bitPattern: inode), size: row["size"],
+                        mtimeNanoseconds: row["mtime_ns"]))
                 if byPath[f.path]?.contains(f) == true { found.insert(f) }
             }
         }

@@ -218,6 +218,8 @@ public struct TriggerDefinition: Codable, Sendable, Equatable {
     public var moveProcessed: Bool?
     /// Force the watcher mode (`inotify`, `poll`); automatic when nil.
     public var watchMode: String?
+    /// A sentinel glob (`*.done`, `DONE`) that must exist before a file is taken.
+    public var readyMarker: String?
 
     public init() {}
 
@@ -227,5 +229,6 @@ public struct TriggerDefinition: Codable, Sendable, Equatable {
         case maxFiles = "max_files"
         case moveProcessed = "move_processed"
         case watchMode = "watch_mode"
+        case readyMarker = "ready_marker"
     }
 }

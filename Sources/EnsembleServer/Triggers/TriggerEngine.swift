@@ -67,18 +67,18 @@ public final class TriggerEngine: TriggerControl, TriggerSink {
         if t.type == .filePattern {
             // A symbolic link to a file is an input under the link's path (Pegasus' glob matches links too);
             // it is never resolved or moved.
-            var watcher = WatcherConfiguration(followSymlinks: true)
+            var watch = SubscriptionOptions(followSymlinks: true)
             switch d.watchMode {
-            case "inotify": watcher.mode = .inotify
-            case "poll": watcher.mode = .polling
-            default: watcher.mode = .automatic
+            case "inotify": watch.mode = .inotify
+            case "poll": watch.mode = .polling
+            default: watch.mode = .automatic
             }
             let commandBytes = ([t.workflowScript] + t.workflowArgs + ["--inputs"]).reduce(0) { $0 + $1.utf8.count + 9 }
+            let rules = ReadinessRules(settle: d.settle, readyMarker: try d.readyMarker.map { try ReadyMarker($0) })
             files = FileTriggerOptions(
-                patterns: try FilePatternSet(d.filePatterns ?? []),
-                settle: d.settle ?? FileTriggerOptions.defaultSettle,
+                patterns: try FilePatternSet(d.filePatterns ?? []), rules: rules,
                 maxFiles: d.maxFiles ?? FileTriggerOptions.defaultMaxFiles, commandBytes: commandBytes,
-                watcher: watcher, reconcileInterval: reconcileInterval, excludedDirectories: excluded)
+                watch: watch, reconcileInterval: reconcileInterval, excludedDirectories: excluded)
         }
         return TriggerSpec(
             id: t.id!, label: "\(ensemble).\(t.name)", schedule: schedule,
@@ -144,20 +144,43 @@ public final class TriggerEngine: TriggerControl, TriggerSink {
         guard let status = await supervisor.details(id: triggerID) else { return [:] }
         let roots: [JSONValue] = status.roots.map { root in
             [
-                "path": .string(root.root), "mode": .string(root.mode == .polling ? "poll" : "inotify"),
-                "reason": .string(root.reason), "watched_directories": .int(root.watchedDirectories),
-                "state": .string("\(root.state)"),
+                "path": .string(root.watch.root), "mode": .string(root.watch.mode == .polling ? "poll" : "inotify"),
+                "reason": .string(root.watch.reason), "watched_directories": .int(root.watch.watchedDirectories),
+                "state": .string("\(root.watch.state)"), "readiness": .string(Self.describe(root.rule, status)),
             ]
         }
         var result: [String: JSONValue] = [
             "watch": [
                 "roots": .array(roots), "pending_files": .int(status.pendingFiles),
                 "oldest_pending_age": .double(status.oldestPendingAge),
+                "quiet_period": .double(status.quietPeriod), "settle": .double(status.settle),
+                "ready_marker": .string(status.readyMarker),
+                "hub": [
+                    "inotify": .bool(status.hub.inotifyAvailable), "inotify_reason": .string(status.hub.inotifyReason),
+                    "subscriptions": .int(status.hub.subscriptions), "watches": .int(status.hub.watches),
+                    "watch_limit": .int(status.hub.watchLimit),
+                    "polled_roots": .int(status.hub.polledRoots), "queue_overflows": .int(status.hub.queueOverflows),
+                    "subscriber_overflows": .int(status.hub.subscriberOverflows),
+                ],
             ]
         ]
         // Quiet ticks of file triggers are not persisted: the running trigger knows its next fire.
         if let next = status.nextFire { result["next_fire"] = .double(next.timeIntervalSince1970) }
         return result
+    }
+
+    /// The readiness rule of a root in words, e.g. `writer check, quiet 0.025 s`.
+    static func describe(_ rule: ReadinessRule?, _ status: FileTriggerStatus) -> String {
+        let marker = status.readyMarker.map { ", ready marker \($0)" } ?? ""
+        switch rule {
+        case .writerCheck?:
+            return "writer check, quiet \(status.quietPeriod) s\(marker)"
+        case .settle(let reason)?:
+            return "settle \(status.settle) s (writer check refused: \(reason))\(marker)"
+        case nil:
+            return
+                "writer check, quiet \(status.quietPeriod) s, or settle \(status.settle) s where refused (no file looked at yet)\(marker)"
+        }
     }
 
     // MARK: - TriggerSink
@@ -175,7 +198,7 @@ public final class TriggerEngine: TriggerControl, TriggerSink {
             nextFire: nextFire?.timeIntervalSince1970)
     }
 
-    public func submitFiles(triggerID: Int64, files: [LedgerFile], nextFire: Date?) async throws -> String? {
+    public func submitFiles(triggerID: Int64, files: [ScannedFile], nextFire: Date?) async throws -> String? {
         let name = try await store.submitTriggerFiles(
             id: triggerID, files: files, nextFire: nextFire?.timeIntervalSince1970)
         if name != nil {
@@ -183,10 +206,6 @@ public final class TriggerEngine: TriggerControl, TriggerSink {
             workflows.wake()
         }
         return name
-    }
-
-    public func alreadySubmitted(triggerID: Int64, files: [LedgerFile]) async throws -> Set<LedgerFile> {
-        try await store.ledgerContains(triggerID: triggerID, files: files)
     }
 
     public func expire(triggerID: Int64) async throws {

@@ -88,7 +88,8 @@ struct TriggerViews {
                 "<tr><th>File patterns</th><td>\(HTML(raw: patterns.map(\.raw).joined(separator: "<br>")))</td></tr>",
                 "<tr><th>Watched roots</th><td>\(roots(d))</td></tr>",
                 "<tr><th>Watch mode</th><td>\(EnsembleFormat.watchMode(d))</td></tr>",
-                "<tr><th>Settle time</th><td>\(d.settle.map { EnsembleFormat.duration(Int($0.rounded())) } ?? "default")</td></tr>",
+                "<tr><th>Settle time</th><td>\(d.settle.map { $0 < 1 ? "\(Int(($0 * 1000).rounded())) ms" : EnsembleFormat.duration(Int($0.rounded())) } ?? "default (writer check and 25 ms quiet period; 1 s where the check is refused)")</td></tr>",
+                "<tr><th>Ready marker</th><td><code>\(d.readyMarker ?? "none")</code></td></tr>",
                 "<tr><th>Max files per workflow</th><td>\(d.maxFiles.map(String.init) ?? "unlimited")</td></tr>",
                 "<tr><th>Move processed files</th><td>\(d.moveProcessed == true ? "yes" : "no")</td></tr>",
             ]

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// A wake-up flag for one waiting task: `signal()` from anywhere; `wait(timeout:)` returns at the first
@@ -34,12 +35,31 @@ public final class AsyncSignal: Sendable {
     /// - Returns: whether a signal (rather than the timeout) ended the wait.
     @discardableResult
     public func wait(timeout: Duration) async -> Bool {
+        await wait { try? await Task.sleep(for: timeout) }
+    }
+
+    /// Waits for a signal or until `deadline` on `clock` (forever when `deadline` is nil). Cancellation ends the
+    /// wait.
+    /// - Returns: whether a signal (rather than the deadline) ended the wait.
+    @discardableResult
+    public func wait(until deadline: Date?, clock: any TriggerClock) async -> Bool {
+        await wait {
+            if let deadline {
+                try? await clock.sleep(until: deadline)
+            } else {
+                // Only a signal or cancellation ends this wait.
+                while !Task.isCancelled { try? await Task.sleep(for: .seconds(86_400)) }
+            }
+        }
+    }
+
+    private func wait(racing timer: @escaping @Sendable () async -> Void) async -> Bool {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.waitForSignal() }
-            group.addTask { try? await Task.sleep(for: timeout) }
+            group.addTask { await timer() }
             await group.next()
             group.cancelAll()
-            // Release a waiter that is still registered (the timeout won).
+            // Release a waiter that is still registered (the timer won).
             let waiter = self.state.withLock { s -> CheckedContinuation<Void, Never>? in
                 let w = s.waiter
                 s.waiter = nil

@@ -1,183 +1,168 @@
 import Foundation
 import Logging
+import Watchers
 
-/// What a running trigger needs to know about itself.
-public struct TriggerSpec: Sendable {
-    public var id: Int64
-    /// `ensemble.trigger`, for logs.
-    public var label: String
-    public var schedule: TriggerSchedule
-    public var catchup: CatchupPolicy
-    public var deadline: Date?
-    /// The scheduled time of the last tick handled (persisted across restarts).
-    public var lastHandled: Date?
-    /// File discovery for file-pattern triggers; nil for time triggers.
-    public var files: FileTriggerOptions?
-
-    public init(
-        id: Int64, label: String, schedule: TriggerSchedule, catchup: CatchupPolicy = .one, deadline: Date? = nil,
-        lastHandled: Date? = nil, files: FileTriggerOptions? = nil
-    ) {
-        self.id = id
-        self.label = label
-        self.schedule = schedule
-        self.catchup = catchup
-        self.deadline = deadline
-        self.lastHandled = lastHandled
-        self.files = files
-    }
-}
-
-/// One trigger: an actor that sleeps until its next tick, submits through the sink, and stops on request.
+/// One trigger: an actor that carries out what its ``TriggerMachine`` decides (store transactions through the
+/// sink, file inspections on the I/O thread, sleeps on the injected clock) and feeds the results back.
 ///
-/// ``stop()`` returns only after the run loop has ended, so nothing is submitted after it returns; a submission
-/// that was already in its transaction completes first.
+/// A file trigger subscribes to the server's watch hub; a child task turns the hub's events into the machine's
+/// inputs (scans run on the I/O thread). ``stop()`` returns only after the run loop has ended, so nothing is
+/// submitted after it returns; a submission that was already in its transaction completes first.
 public actor TriggerRunner {
+    /// The trigger.
     public let spec: TriggerSpec
     let sink: any TriggerSink
     let logger: Logger
-    let backoff: Backoff
+    let clock: any TriggerClock
+    let watching: FileWatching?
     let onCycle: @Sendable () -> Void
-    let files: FileCollector?
+    private var machine: TriggerMachine
     private let wake = AsyncSignal()
-    private var lastHandled: Date?
+    private var subscription: WatchSubscription?
     private var stopped = false
     private var done = false
     private var doneWaiters: [CheckedContinuation<Void, Never>] = []
-    private var failures = 0
-    public private(set) var nextFire: Date?
 
+    /// Creates a runner.
+    /// - Parameters:
+    ///   - watching: the server's hub and I/O thread; required for file triggers (a private one is made if nil).
+    ///   - clock: the clock ticks, quiet periods and backoff are measured on.
+    ///   - onCycle: called whenever the trigger evaluates its schedule (liveness for `/health`).
     public init(
         spec: TriggerSpec, sink: any TriggerSink, logger: Logger, backoff: Backoff = .submission,
+        clock: any TriggerClock = SystemTriggerClock(), watching: FileWatching? = nil,
         onCycle: @escaping @Sendable () -> Void = {}
     ) {
         self.spec = spec
         self.sink = sink
         self.logger = logger
-        self.backoff = backoff
+        self.clock = clock
+        self.watching = spec.files == nil ? nil : (watching ?? FileWatching())
         self.onCycle = onCycle
-        self.lastHandled = spec.lastHandled
-        self.files = spec.files.map { FileCollector(options: $0, logger: logger) }
+        self.machine = TriggerMachine(spec: spec, backoff: backoff)
     }
 
     /// Runs until stopped, cancelled, or expired.
     public func run() async {
         defer { finish() }
-        if let files {
-            let wake = self.wake
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await files.watch(onChange: { wake.signal() }) }
-                await loop()
-                group.cancelAll()
-            }
-        } else {
+        guard let options = spec.files, let watching else {
             await loop()
+            return
+        }
+        let subscription = watching.hub.subscribe(roots: options.roots, options: options.watch)
+        self.subscription = subscription
+        defer { subscription.cancel() }
+        // A first scan before the first tick (the hub's own "initial scan" follows once the watches are in place,
+        // and covers what appears in between).
+        await scanned(await watching.scan(options.roots, followSymlinks: options.watch.followSymlinks))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.intake(subscription.events, options: options, watching: watching) }
+            group.addTask { await self.reconcile(every: options.reconcileInterval, options: options) }
+            await loop()
+            group.cancelAll()
         }
     }
+
+    // MARK: - Carrying out the machine's actions
 
     private func loop() async {
         while !stopped && !Task.isCancelled {
-            let now = Date()
-            let due = spec.schedule.due(
-                now: now, lastHandled: lastHandled, deadline: spec.deadline, catchup: spec.catchup)
+            let action = machine.next(now: clock.now())
             onCycle()
-            if due.expired {
-                do {
+            do {
+                switch action {
+                case .expire:
                     try await sink.expire(triggerID: spec.id)
+                    machine.advanced()
                     logger.info("trigger expired", metadata: ["trigger": "\(spec.label)"])
                     return
-                } catch {
-                    await retryLater(error)
-                    continue
-                }
-            }
-            do {
-                try await handle(due)
-                if failures > 0 {
-                    failures = 0
-                    await sink.report(triggerID: spec.id, reason: nil)
+                case .fire(let tick, let coalesced, let nextFire):
+                    let name = try await sink.fire(
+                        triggerID: spec.id, tick: tick, coalescedTicks: coalesced, nextFire: nextFire)
+                    machine.fired(tick: tick, nextFire: nextFire)
+                    if let name {
+                        logger.info("trigger fired", metadata: ["trigger": "\(spec.label)", "workflow": "\(name)"])
+                    }
+                case .inspect(let paths):
+                    guard let watching, let options = spec.files else { return }
+                    let results = await watching.inspect(
+                        paths, rules: options.rules, followSymlinks: options.watch.followSymlinks)
+                    machine.inspected(results, now: clock.now())
+                case .submit(let files, let nextFire):
+                    let name = try await sink.submitFiles(triggerID: spec.id, files: files, nextFire: nextFire)
+                    machine.submitted(files, workflow: name)
+                    if let name {
+                        logger.info(
+                            "trigger submitted files",
+                            metadata: ["trigger": "\(spec.label)", "workflow": "\(name)", "files": "\(files.count)"])
+                    }
+                case .advance(let handledThrough, let nextFire):
+                    try await sink.advance(triggerID: spec.id, handledThrough: handledThrough, nextFire: nextFire)
+                    machine.advanced()
+                case .report(let reason):
+                    await sink.report(triggerID: spec.id, reason: reason)
+                case .sleep(let until):
+                    await wake.wait(until: until, clock: clock)
+                    machine.woke(now: clock.now())
                 }
             } catch {
-                await retryLater(error)
-                continue
-            }
-            nextFire = due.nextFire
-            var wakeAt = [due.nextFire, spec.deadline].compactMap { $0 }.min()
-            // A file trigger with no pending file would only tick emptily: it sleeps until a file shows up (the
-            // collector signals) or its deadline, and the ticks it slept through count as handled, as empty
-            // ticks would have been (100 quiet triggers at 1 s cost 0.65 % of a core ticking).
-            let idle = await files?.isIdle == true && due.nextFire != nil
-            if idle { wakeAt = spec.deadline }
-            let timeout = wakeAt.map { max(0, $0.timeIntervalSince(Date())) } ?? 86_400
-            await wake.wait(timeout: .milliseconds(Int64(timeout * 1000) + 1))
-            if idle, !stopped {
-                let slept = spec.schedule.due(
-                    now: Date(), lastHandled: lastHandled, deadline: spec.deadline, catchup: .none)
-                if !slept.expired { lastHandled = slept.handledThrough }
+                machine.failed(error, now: clock.now())
+                logger.error("trigger submission failed", metadata: ["trigger": "\(spec.label)", "error": "\(error)"])
             }
         }
     }
 
-    /// Submits the due ticks, one transaction each; for file triggers each tick submits the ready files.
-    private func handle(_ due: TriggerSchedule.Due) async throws {
-        for fire in due.fires {
-            guard !stopped, !Task.isCancelled else { return }
-            if let files {
-                // An empty tick is not persisted: that would be one synced transaction per trigger and interval
-                // (100 quiet triggers at 1 s: 1.8 % of a core). After a restart the files are just looked at once
-                // more; the live next fire is in ``details()``.
-                if try await submitReadyFiles(files, nextFire: due.nextFire) {
-                    try await sink.advance(triggerID: spec.id, handledThrough: fire.tick, nextFire: due.nextFire)
+    // MARK: - Files
+
+    /// Turns the hub's events into the machine's inputs until cancelled.
+    private func intake(_ events: WatchEventSequence, options: FileTriggerOptions, watching: FileWatching) async {
+        let follow = options.watch.followSymlinks
+        for await event in events {
+            if Task.isCancelled { return }
+            switch event {
+            case .fileClosed(let path), .fileMovedIn(let path):
+                if machine.files?.fileChanged(path, now: clock.now()) == true { wake.signal() }
+            case .fileRemoved(let path):
+                machine.files?.removed(path)
+            case .directoryCreated(let path):
+                // Its files follow as events too; the scan covers the depth below it in one go.
+                let below = options.roots.compactMap { root -> WatchRoot? in
+                    guard path.hasPrefix(root.path == "/" ? "/" : root.path + "/") else { return nil }
+                    let levels = path.dropFirst(root.path.count).split(separator: "/").count
+                    let depth = root.depth == WatchRoot.unlimited ? root.depth : root.depth - levels
+                    return depth >= 0 ? WatchRoot(path: path, depth: depth) : nil
                 }
-            } else {
-                let name = try await sink.fire(
-                    triggerID: spec.id, tick: fire.tick, coalescedTicks: fire.coalesced, nextFire: due.nextFire)
-                if let name {
-                    logger.info("trigger fired", metadata: ["trigger": "\(spec.label)", "workflow": "\(name)"])
-                }
+                await scanned(await watching.scan(below, followSymlinks: follow))
+            case .rescanNeeded(let root, let reason):
+                logger.debug(
+                    "rescan", metadata: ["trigger": "\(spec.label)", "root": "\(root)", "reason": "\(reason)"])
+                await scanned(await watching.scan(options.roots.filter { $0.path == root }, followSymlinks: follow))
+            case .rootAppeared(let root):
+                await scanned(await watching.scan(options.roots.filter { $0.path == root }, followSymlinks: follow))
+            case .rootGone:
+                break
             }
-            lastHandled = fire.tick
-        }
-        // Also when only the next fire changed (a new cron trigger, a restart), so that it is what the API shows.
-        if due.fires.isEmpty, due.handledThrough != lastHandled || due.nextFire != nextFire {
-            try await sink.advance(triggerID: spec.id, handledThrough: due.handledThrough, nextFire: due.nextFire)
-            lastHandled = due.handledThrough
         }
     }
 
-    /// - Returns: whether a workflow was submitted.
-    private func submitReadyFiles(_ files: FileCollector, nextFire: Date?) async throws -> Bool {
-        let ready = await files.readyFiles(now: Date())
-        guard !ready.isEmpty else { return false }
-        var submitted = false
-        let known = try await sink.alreadySubmitted(triggerID: spec.id, files: ready)
-        let fresh = ready.filter { !known.contains($0) }
-        await files.forget(Set(ready).intersection(known))
-        for batch in files.batches(fresh) {
-            guard !stopped, !Task.isCancelled else { return submitted }
-            let name = try await sink.submitFiles(triggerID: spec.id, files: batch, nextFire: nextFire)
-            await files.forget(Set(batch))
-            if let name {
-                submitted = true
-                logger.info(
-                    "trigger submitted files",
-                    metadata: ["trigger": "\(spec.label)", "workflow": "\(name)", "files": "\(batch.count)"])
+    /// Scans every root every `interval` seconds, as a safety net for anything a watch missed.
+    private func reconcile(every interval: Double, options: FileTriggerOptions) async {
+        guard let watching, interval > 0 else { return }
+        while !Task.isCancelled {
+            do {
+                try await clock.sleep(until: clock.now().addingTimeInterval(interval))
+            } catch {
+                return
             }
+            await scanned(await watching.scan(options.roots, followSymlinks: options.watch.followSymlinks))
         }
-        return submitted
     }
 
-    private func retryLater(_ error: any Error) async {
-        failures += 1
-        let delay = backoff.delay(afterFailures: failures, jitterKey: spec.label)
-        let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-        logger.error(
-            "trigger submission failed", metadata: ["trigger": "\(spec.label)", "error": "\(error)"])
-        await sink.report(
-            triggerID: spec.id,
-            reason: "submission failed (\(failures) in a row): \(error); retrying in \(Int(seconds.rounded(.up))) s")
-        await wake.wait(timeout: delay)
+    private func scanned(_ files: [ScannedFile]) {
+        if machine.files?.filesFound(files, now: clock.now()) == true { wake.signal() }
     }
+
+    // MARK: - Control and status
 
     /// Stops the trigger; returns once it can submit nothing more.
     public func stop() async {
@@ -187,19 +172,21 @@ public actor TriggerRunner {
         await withCheckedContinuation { doneWaiters.append($0) }
     }
 
-    /// Live details for `trigger-status` (file triggers: watched roots, pending files).
-    public func details() async -> FileTriggerStatus? {
-        var status = await files?.status(now: Date())
-        var next = nextFire
-        if let n = next, n < Date() {
-            // Sleeping through empty ticks: the next one from now.
-            next =
-                spec.schedule.due(now: Date(), lastHandled: lastHandled, deadline: spec.deadline, catchup: .none)
-                .nextFire
-        }
-        status?.nextFire = next
-        return status
+    /// Live details for `trigger-status` (file triggers: watched roots and their readiness rule, pending files).
+    public func details() -> FileTriggerStatus? {
+        guard let options = spec.files, let files = machine.files, let watching else { return nil }
+        let now = clock.now()
+        let watched = subscription?.status() ?? []
+        return FileTriggerStatus(
+            roots: watched.map { FileTriggerStatus.Root(watch: $0, rule: files.rootRules[$0.root]) },
+            pendingFiles: files.pendingCount,
+            oldestPendingAge: files.oldestPending.map { now.timeIntervalSince($0) },
+            nextFire: machine.liveNextFire(now: now), quietPeriod: options.rules.quietPeriod,
+            settle: options.rules.settle, readyMarker: options.rules.readyMarker?.glob, hub: watching.hub.status())
     }
+
+    /// The live next fire (file and time triggers).
+    public var nextFire: Date? { machine.liveNextFire(now: clock.now()) }
 
     private func finish() {
         done = true

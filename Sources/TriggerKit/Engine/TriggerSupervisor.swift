@@ -3,10 +3,14 @@ import Logging
 import ServiceLifecycle
 
 /// Runs every trigger as its own actor: restores the running ones at start, starts new ones at once, stops
-/// them by id. One failing trigger never affects another (each retries on its own, with backoff).
+/// them by id. One failing trigger never affects another (each retries on its own, with backoff). The file
+/// triggers share one watch hub and one I/O thread (``FileWatching``), stopped when the supervisor ends.
 public actor TriggerSupervisor: Service {
     let sink: any TriggerSink
     let logger: Logger
+    let clock: any TriggerClock
+    /// The hub and I/O thread of every file trigger.
+    public nonisolated let watching: FileWatching
     let restore: @Sendable () async throws -> [TriggerSpec]
     let onCycle: @Sendable () -> Void
     private var runners: [Int64: TriggerRunner] = [:]
@@ -17,15 +21,19 @@ public actor TriggerSupervisor: Service {
     ///   - onCycle: called whenever a trigger evaluates its schedule (liveness for `/health`).
     public init(
         sink: any TriggerSink, logger: Logger, restore: @escaping @Sendable () async throws -> [TriggerSpec],
+        clock: any TriggerClock = SystemTriggerClock(), watching: FileWatching = FileWatching(),
         onCycle: @escaping @Sendable () -> Void = {}
     ) {
         self.sink = sink
         self.logger = logger
+        self.clock = clock
+        self.watching = watching
         self.restore = restore
         self.onCycle = onCycle
     }
 
     public func run() async throws {
+        defer { watching.shutdown() }
         var restored = 0
         for spec in try await restore() {
             await start(spec)
@@ -48,7 +56,8 @@ public actor TriggerSupervisor: Service {
         if let old = runners.removeValue(forKey: spec.id) {
             await old.stop()
         }
-        let runner = TriggerRunner(spec: spec, sink: sink, logger: logger, onCycle: onCycle)
+        let runner = TriggerRunner(
+            spec: spec, sink: sink, logger: logger, clock: clock, watching: watching, onCycle: onCycle)
         runners[spec.id] = runner
         newRunner.yield(runner)
     }

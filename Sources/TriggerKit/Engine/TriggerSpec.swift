@@ -1,0 +1,33 @@
+import Foundation
+
+/// What a running trigger needs to know about itself.
+public struct TriggerSpec: Sendable {
+    /// The stored trigger's id.
+    public var id: Int64
+    /// `ensemble.trigger`, for logs.
+    public var label: String
+    /// When it fires.
+    public var schedule: TriggerSchedule
+    /// What to do with ticks missed while the server was down.
+    public var catchup: CatchupPolicy
+    /// The absolute expiry (created + timeout).
+    public var deadline: Date?
+    /// The scheduled time of the last tick handled (persisted across restarts).
+    public var lastHandled: Date?
+    /// File discovery for file-pattern triggers; nil for time triggers.
+    public var files: FileTriggerOptions?
+
+    /// Creates a spec.
+    public init(
+        id: Int64, label: String, schedule: TriggerSchedule, catchup: CatchupPolicy = .one, deadline: Date? = nil,
+        lastHandled: Date? = nil, files: FileTriggerOptions? = nil
+    ) {
+        self.id = id
+        self.label = label
+        self.schedule = schedule
+        self.catchup = catchup
+        self.deadline = deadline
+        self.lastHandled = lastHandled
+        self.files = files
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import Watchers
+
+/// Which readiness rule the files of a root were last judged by.
+public enum ReadinessRule: Sendable, Hashable, CustomStringConvertible {
+    /// The writer check works: nobody may have the file open for writing, then the quiet period.
+    case writerCheck
+    /// The writer check was refused (the reason says why): the file must stay unchanged for the settle period.
+    case settle(reason: String)
+
+    public var description: String {
+        switch self {
+        case .writerCheck: "writer check"
+        case .settle(let reason): "settle (\(reason))"
+        }
+    }
+}
+
+/// What one look at a pending file found (a `stat` under a read lease, on the I/O thread).
+public struct FileInspection: Sendable, Hashable {
+    /// The file's path.
+    public var path: String
+    /// Its identity, or nil when it is gone or not a regular file.
+    public var identity: FileIdentity?
+    /// Whether somebody has it open for writing.
+    public var writer: WriterCheck
+    /// Whether its ready marker exists (true when the trigger has none).
+    public var markerPresent: Bool
+
+    /// Creates an inspection result.
+    public init(path: String, identity: FileIdentity?, writer: WriterCheck, markerPresent: Bool = true) {
+        self.path = path
+        self.identity = identity
+        self.writer = writer
+        self.markerPresent = markerPresent
+    }
+}
+
+/// The pending files of a file-pattern trigger and the rules that make them ready: a pure state machine.
+///
+/// Inputs are what the watcher reported (a file closed or moved in, a file removed), what scans found, what
+/// inspections of due files found, and which files were submitted; every input carries `now`. It decides which
+/// files to inspect and which are ready. No I/O and no clock: the runner does both.
+public struct FileReadiness: Sendable {
+    struct Pending: Sendable, Hashable {
+        /// The identity last seen (nil after an event, until the next inspection).
+        var identity: FileIdentity?
+        /// When the file was last seen to change: its last event, or its discovery by a scan.
+        var since: Date
+    }
+
+    /// The trigger's patterns, ignore rules and directories never matched.
+    public let patterns: FilePatternSet
+    /// Directories whose files are never matched (the EM's own directory).
+    public let excludedDirectories: [String]
+    /// The readiness rules.
+    public let rules: ReadinessRules
+    /// The roots, longest first, to say per root which rule applies.
+    let roots: [String]
+
+    private(set) var pending: [String: Pending] = [:]
+    /// Files submitted (or found in the ledger) during this run, so that a scan does not take them up again.
+    private(set) var settled: [String: FileIdentity] = [:]
+    /// Per root: the rule its files were last judged by.
+    public private(set) var rootRules: [String: ReadinessRule] = [:]
+
+    /// Creates an empty state.
+    public init(patterns: FilePatternSet, rules: ReadinessRules, excludedDirectories: [String] = []) {
+        self.patterns = patterns
+        self.rules = rules
+        self.excludedDirectories = excludedDirectories.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
+        self.roots = patterns.watchRoots.map(\.path).sorted { $0.count > $1.count }
+    }
+
+    /// Whether no file is pending.
+    public var isIdle: Bool { pending.isEmpty }
+
+    /// How many files are pending.
+    public var pendingCount: Int { pending.count }
+
+    /// When the longest-pending file was last seen to change.
+    public var oldestPending: Date? { pending.values.map(\.since).min() }
+
+    // MARK: - What the watcher and scans report
+
+    /// Whether `path` is one of the trigger's input files: a pattern matches it without looking into a
+    /// `processed/` directory below that pattern's root, no ignore rule applies, it is not in an excluded
+    /// directory, and it is not a ready marker.
+    public func wants(_ path: String) -> Bool {
+        guard patterns.matches(path), !excludedDirectories.contains(where: { path.hasPrefix($0) }),
+            rules.readyMarker?.isMarker(path) != true
+        else { return false }
+        return patterns.patterns.contains { pattern in
+            pattern.matches(path)
+                && !path.dropFirst(pattern.root.count).split(separator: "/").dropLast().contains("processed")
+        }
+    }
+
+    /// A file was closed after writing or moved in: it is pending, and its quiet period starts now.
+    /// - Returns: whether the trigger went from idle to having a pending file.
+    @discardableResult
+    public mutating func fileChanged(_ path: String, now: Date) -> Bool {
+        guard wants(path) else { return false }
+        let wasIdle = pending.isEmpty
+        pending[path] = Pending(identity: nil, since: now)
+        return wasIdle
+    }
+
+    /// A scan found these files. New ones (or changed ones) are pending from `now` (their discovery); files with
+    /// the identity already submitted are left alone.
+    /// - Returns: whether the trigger went from idle to having a pending file.
+    @discardableResult
+    public mutating func filesFound(_ files: [ScannedFile], now: Date) -> Bool {
+        let wasIdle = pending.isEmpty
+        for file in files where wants(file.path) {
+            if settled[file.path] == file.identity { continue }
+            if let known = pending[file.path] {
+                if let identity = known.identity, identity != file.identity {
+                    pending[file.path] = Pending(identity: file.identity, since: now)
+                }
+                continue
+            }
+            pending[file.path] = Pending(identity: file.identity, since: now)
+        }
+        return wasIdle && !pending.isEmpty
+    }
+
+    /// A file or a directory was removed: it (and everything below it) is no longer pending, and no longer
+    /// remembered as submitted (so the memory holds at most the files that exist).
+    public mutating func removed(_ path: String) {
+        let wasPending = pending.removeValue(forKey: path) != nil
+        let wasSettled = settled.removeValue(forKey: path) != nil
+        // A known file, or a name no input can lie below (a dotfile, `*.part`): no directory to clear.
+        guard !wasPending, !wasSettled, !patterns.ignoreRules.ignores(path) else { return }
+        let prefix = path.hasSuffix("/") ? path : path + "/"
+        if pending.keys.contains(where: { $0.hasPrefix(prefix) }) {
+            pending = pending.filter { !$0.key.hasPrefix(prefix) }
+        }
+        if settled.keys.contains(where: { $0.hasPrefix(prefix) }) {
+            settled = settled.filter { !$0.key.hasPrefix(prefix) }
+        }
+    }
+
+    // MARK: - Inspection
+
+    /// The pending files whose shortest waiting period has passed, sorted: they need a look (stat + writer check).
+    public func dueForInspection(now: Date) -> [String] {
+        let quiet = min(rules.quietPeriod, rules.settle)
+        return pending.filter { now.timeIntervalSince($0.value.since) >= quiet - Self.tolerance }.keys.sorted()
+    }
+
+    /// The earliest moment, after `now` and at most `within` seconds away, at which a pending file passes its
+    /// quiet period; nil if none does. A tick waits for it rather than leaving the file for the next tick.
+    public func soonDue(now: Date, within: Double) -> Date? {
+        guard within > 0 else { return nil }
+        let quiet = min(rules.quietPeriod, rules.settle)
+        return pending.values.map { $0.since.addingTimeInterval(quiet) }
+            .filter { $0.timeIntervalSince(now) > Self.tolerance && $0.timeIntervalSince(now) <= within }.min()
+    }
+
+    /// Takes the results of inspecting due files and returns those that are ready, sorted by path.
+    ///
+    /// A file is ready when it exists, is not a version already submitted, has not changed since the last look,
+    /// nobody has it open for writing, its marker (if any) exists, and it has been unchanged (by mtime and since
+    /// it was last seen to change) for the quiet period, or for the settle period where the writer check is
+    /// refused. A file that changed is timed again from now; a file still open for writing stays pending.
+    public mutating func inspected(_ results: [FileInspection], now: Date) -> [ScannedFile] {
+        var ready: [ScannedFile] = []
+        for result in results {
+            guard let entry = pending[result.path] else { continue }
+            guard let identity = result.identity, settled[result.path] != identity else {
+                pending.removeValue(forKey: result.path)
+                continue
+            }
+            if let known = entry.identity, known != identity {
+                pending[result.path] = Pending(identity: identity, since: now)
+                continue
+            }
+            pending[result.path]?.identity = identity
+            let period: Double
+            switch result.writer {
+            case .writerOpen:
+                continue
+            case .noWriter:
+                rootRules[root(of: result.path)] = .writerCheck
+                period = rules.quietPeriod
+            case .unavailable(let reason):
+                rootRules[root(of: result.path)] = .settle(reason: reason)
+                period = rules.settle
+            }
+            guard result.markerPresent else { continue }
+            let modified = Date(timeIntervalSince1970: Double(identity.mtimeNanoseconds) / 1e9)
+            if now.timeIntervalSince(max(modified, entry.since)) >= period - Self.tolerance {
+                ready.append(ScannedFile(path: result.path, identity: identity))
+            }
+        }
+        return ready.sorted { $0.path < $1.path }
+    }
+
+    /// These files were submitted (or the ledger already had them): they are no longer pending, and scans leave
+    /// these versions alone from now on.
+    public mutating func settle(_ files: [ScannedFile]) {
+        for file in files {
+            settled[file.path] = file.identity
+            // A file changed again after its inspection (an event cleared the identity) stays pending.
+            if pending[file.path]?.identity == file.identity {
+                pending.removeValue(forKey: file.path)
+            }
+        }
+    }
+
+    /// Times are `Date`s (doubles of seconds since 2001, about 0.1 µs apart today): periods are compared with a
+    /// microsecond of slack, so that "25 ms later" is never judged 24.99999 ms.
+    static let tolerance = 1e-6
+
+    /// The root a path belongs to (the longest root that contains it).
+    func root(of path: String) -> String {
+        roots.first { path.hasPrefix($0 == "/" ? "/" : $0 + "/") } ?? (roots.last ?? "/")
+    }
+}
