@@ -11,8 +11,10 @@ Python standard library is used.
     Benchmarks/trigger-bench/trigger_bench.py --binary /path/to/pegasus-em --seconds 60 ...
 
 Benchmarks: latency (creation → first submission), stop (DELETE → 202), idle (CPU and RSS of 100 cron triggers
-at 1 h), filelatency (file close → workflow recorded, interval 1 s, settle 0), burst (100,000 files written as fast as
-possible), burstmove (100,000 files appearing at once), quiet (CPU of 100 file triggers on quiet directories).
+at 1 h), filelatency (file close → workflow recorded, default settings, interval 1 s, a stream of files), onebyone
+(the same, one file at a time, intervals 1, 2 and 5 s, as Pegasus was measured), burst (100,000 files written as fast
+as possible), burstmove (100,000 files appearing at once), quiet (CPU of 100 file triggers on quiet directories),
+scale (10,000 cron + 1,000 file triggers: threads, idle CPU, RSS, restart).
 """
 
 import argparse
@@ -245,21 +247,23 @@ def bench_quiet(binary, args):
             server.stop()
 
 
-def set_settle_zero(server, name):
-    """The API takes settle as a duration ≥ 1 s; for the latency benchmark it is set to 0 in the store (server
-    stopped), which the restarted server then uses."""
-    server.process.send_signal(signal.SIGTERM)
-    server.process.wait(timeout=30)
-    db = sqlite3.connect(server.db_path)
-    db.execute("UPDATE trigger SET definition = json_set(definition, '$.settle', 0) WHERE name = ?", (name,))
-    db.commit()
-    db.close()
-    server.start()
+def write_file(path):
+    """open, write, close; returns the time of the close."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.write(fd, b"payload\n")
+    os.close(fd)
+    return time.time()
+
+
+def file_latencies(server, closed):
+    recorded = dict(server.query("SELECT path, recorded FROM trigger_file"))
+    missing = [p for p in closed if p not in recorded]
+    return [recorded[p] - closed[p] for p in closed if p in recorded], missing
 
 
 def bench_filelatency(binary, args):
-    """File close → workflow recorded (ledger row committed), interval 1 s, settle 0: files written at random
-    moments, about 20 per second."""
+    """File close → workflow recorded (ledger row committed) at the DEFAULT readiness settings, interval 1 s: a
+    stream of files written at random moments, about 20 per second."""
     for mode in ["inotify"] + (["poll"] if args.poll else []):
         server = Server(binary)
         try:
@@ -268,28 +272,116 @@ def bench_filelatency(binary, args):
             d = os.path.join(server.work, "in")
             os.makedirs(d)
             server.trigger("file_pattern", "lat", {"interval": "1s", "file_patterns": [d + "/*.dat"], "watch_mode": mode})
-            set_settle_zero(server, "lat")
             time.sleep(2)
             closed = {}
             end = time.time() + args.seconds
             i = 0
             while time.time() < end:
                 path = os.path.join(d, f"f{i:06d}.dat")
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-                os.write(fd, b"payload\n")
-                os.close(fd)
-                closed[path] = time.time()
+                closed[path] = write_file(path)
                 i += 1
                 time.sleep(random.uniform(0, 0.1))
             time.sleep(3)
-            recorded = dict(server.query("SELECT path, recorded FROM trigger_file"))
-            missing = [p for p in closed if p not in recorded]
-            latencies = [recorded[p] - closed[p] for p in closed if p in recorded]
-            stats = percentiles(latencies)
-            print(f"filelatency ({mode}, interval 1 s, settle 0): close → recorded: {fmt_ms(stats)}; missing {len(missing)}")
+            latencies, missing = file_latencies(server, closed)
+            print(f"filelatency ({mode}, defaults, interval 1 s, stream): close → recorded: {fmt_ms(percentiles(latencies))}; missing {len(missing)}")
             print(f"filelatency: load average {loadavg()}")
         finally:
             server.stop()
+
+
+def bench_onebyone(binary, args):
+    """File close → workflow recorded at the DEFAULT settings, one file at a time, 0.2 to interval + 1 s apart (the
+    way Pegasus 5.1.3 was measured), for intervals 1 s, 2 s and 5 s."""
+    for interval in [1, 2, 5]:
+        server = Server(binary)
+        try:
+            server.start()
+            server.ensemble()
+            d = os.path.join(server.work, "in")
+            os.makedirs(d)
+            server.trigger("file_pattern", "one", {"interval": f"{interval}s", "file_patterns": [d + "/*.dat"]})
+            time.sleep(2)
+            closed = {}
+            for i in range(args.count):
+                path = os.path.join(d, f"f{i:04d}.dat")
+                closed[path] = write_file(path)
+                time.sleep(random.uniform(0.2, interval + 1))
+            time.sleep(interval + 1)
+            latencies, missing = file_latencies(server, closed)
+            st = percentiles(latencies)
+            print(
+                f"onebyone (interval {interval} s, defaults, {st['n']} files): close → recorded: median "
+                f"{statistics.median(latencies):.3f} s, p99 {st['p99']:.3f} s, max {st['max']:.3f} s; missing {len(missing)}"
+            )
+        finally:
+            server.stop()
+    print(f"onebyone: load average {loadavg()}")
+
+
+def threads(pid):
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+def wait_answering(server, deadline):
+    """Polls GET /ensembles until the server answers; returns when it did (or None)."""
+    while time.time() < deadline:
+        try:
+            if server.port:
+                status, _ = server.request("GET", "/ensembles")
+                if status == 200:
+                    return time.time()
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        time.sleep(0.01)
+    return None
+
+
+def bench_scale(binary, args):
+    """10,000 cron triggers (1 h) + 1,000 file triggers (interval 1 s, each on its own directory) in one server:
+    threads, idle CPU, RSS, every file trigger on inotify, and how soon the server answers after a restart."""
+    server = Server(binary, {"EM_PORT": str(random.randint(20000, 60000))})
+    try:
+        server.start()
+        server.ensemble()
+        t = time.time()
+        for i in range(10_000):
+            server.trigger("cron", f"c{i:05d}", {"interval": "1h"})
+        cron_s = time.time() - t
+        t = time.time()
+        for i in range(1_000):
+            d = os.path.join(server.work, f"in{i:04d}")
+            os.makedirs(d)
+            server.trigger("file_pattern", f"f{i:04d}", {"interval": "1s", "file_patterns": [d + "/*.dat"]})
+        file_s = time.time() - t
+        print(f"scale: created 10,000 cron triggers in {cron_s:.1f} s, 1,000 file triggers in {file_s:.1f} s")
+        time.sleep(5)
+        status, detail = server.request("GET", "/ensembles/e/triggers/f0999")
+        hub = detail["watch"]["hub"]
+        modes = {r["mode"] for r in detail["watch"]["roots"]}
+        print(f"scale: hub {hub}; root modes of f0999 {sorted(modes)}")
+        measure_idle(server, args.seconds, "scale: 10,000 cron (1 h) + 1,000 file triggers, idle")
+        print(f"scale: threads {threads(server.process.pid)}")
+        # Restart: SIGTERM, start again, time until the API answers (same port).
+        for how in ["SIGTERM", "SIGKILL"]:
+            server.process.send_signal(signal.SIGTERM if how == "SIGTERM" else signal.SIGKILL)
+            server.process.wait(timeout=60)
+            started = time.time()
+            env = dict(os.environ, HOME=server.home)
+            server.process = subprocess.Popen(
+                [server.binary, "server"], env=env, cwd=server.work, stdout=server.log, stderr=subprocess.STDOUT
+            )
+            answered = wait_answering(server, started + 60)
+            print(f"scale: after {how}, answering again {answered - started:.2f} s after the start" if answered else "scale: not answering")
+            time.sleep(10)
+            status, detail = server.request("GET", "/ensembles/e/triggers/f0500")
+            print(
+                f"scale: after {how}: threads {threads(server.process.pid)}, RSS {server.rss_mb():.1f} MB, "
+                f"hub {detail['watch']['hub']}"
+            )
+        measure_idle(server, args.seconds, "scale: after the restarts, idle")
+        print(f"scale: threads {threads(server.process.pid)}")
+    finally:
+        server.stop()
 
 
 def bench_burst(binary, args):
@@ -367,6 +459,8 @@ BENCHMARKS = {
     "stop": bench_stop,
     "idle": bench_idle,
     "filelatency": bench_filelatency,
+    "onebyone": bench_onebyone,
+    "scale": bench_scale,
     "burst": bench_burst,
     "burstmove": bench_burstmove,
     "quiet": bench_quiet,
