@@ -42,18 +42,28 @@ public final class BlockingWorker: Sendable {
         }
     }
 
-    /// Starts a detached Foundation `Thread` that names itself. On Linux, `Thread.name` set before `start()` does
-    /// not reach the kernel (the thread keeps its creator's name, e.g. a dispatch queue's), and a name longer
-    /// than 15 bytes is refused by the kernel, so the thread sets its own name, cut to 15 bytes.
+    /// Starts a detached Foundation `Thread` that names itself, cut to 15 bytes (the kernel refuses longer names).
+    /// `Thread.name` is not enough on Linux: set before `start()` it does not reach the kernel, and set from the
+    /// new thread it reaches the kernel only if `start()` has already recorded the pthread, which races with the
+    /// thread's first instructions (the thread then keeps its creator's name, e.g. "oot.default-qos"). So the
+    /// thread calls `pthread_setname_np` itself (not exported by Glibc's Swift module: looked up with `dlsym`).
     private static func startThread(named name: String, body: @escaping @Sendable () -> Void) {
         var bytes = Array(name.utf8.prefix(15))
         while !bytes.isEmpty && String(validating: bytes, as: UTF8.self) == nil { bytes.removeLast() }
         let kernelName = String(decoding: bytes, as: UTF8.self)
         let thread = Thread {
+            if let setName = setThreadName {
+                _ = kernelName.withCString { setName(pthread_self(), $0) }
+            }
             Thread.current.name = kernelName
             body()
         }
         thread.start()
+    }
+
+    private typealias SetThreadName = @convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32
+    private static let setThreadName: SetThreadName? = dlsym(nil, "pthread_setname_np").map {
+        unsafeBitCast($0, to: SetThreadName.self)
     }
 
     /// Work queued and not yet taken by the thread (for tests).

@@ -1,0 +1,153 @@
+import Foundation
+import Glibc
+import Synchronization
+import Testing
+
+@testable import Watchers
+
+@Suite(.timeLimit(.minutes(1)))
+struct BlockingWorkerTests {
+    @Test func resultsComeBackInSubmissionOrder() async {
+        let worker = BlockingWorker(name: "bw-order")
+        let log = Locked<[Int]>([])
+        // Sequential awaits: each result is the one asked for.
+        for index in 0..<100 {
+            let value = await worker.run { index * 2 }
+            #expect(value == index * 2)
+        }
+        // While the thread is busy, enqueue 1,000 items in a known order (each caller is added only once the
+        // previous one is queued), then let it go: they run in that order.
+        let release = Locked(false)
+        let blocking = Locked(false)
+        async let blocker: Void = worker.run {
+            blocking.withLock { $0 = true }
+            while !release.withLock({ $0 }) { usleep(1_000) }
+        }
+        while !blocking.withLock({ $0 }) { await Task.yield() }
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<1_000 {
+                group.addTask { await worker.run { log.withLock { $0.append(index) } } }
+                while worker.queuedCount < index + 1 { await Task.yield() }
+            }
+            release.withLock { $0 = true }
+        }
+        await blocker
+        #expect(log.withLock { $0 } == Array(0..<1_000))
+    }
+
+    @Test func tenThousandConcurrentCallersEachGetTheirOwnResult() async {
+        let worker = BlockingWorker(name: "bw-concurrent")
+        let results = await withTaskGroup(of: (Int, String).self) { group in
+            for index in 0..<10_000 {
+                group.addTask { (index, await worker.run { "result \(index)" }) }
+            }
+            var results: [Int: String] = [:]
+            for await (index, value) in group { results[index] = value }
+            return results
+        }
+        #expect(results.count == 10_000)
+        #expect(results.allSatisfy { $0.value == "result \($0.key)" })
+    }
+
+    @Test func workRunsOnTheWorkerThreadNeverOnTheCaller() async {
+        let worker = BlockingWorker(name: "bw-thread")
+        var workerThreads = Set<Int>()
+        for _ in 0..<200 {
+            let caller = currentThreadID()
+            let (thread, name, isMain) = await worker.run {
+                (currentThreadID(), Thread.current.name, Thread.isMainThread)
+            }
+            #expect(thread != caller)
+            #expect(name == "bw-thread")
+            #expect(!isMain)
+            workerThreads.insert(thread)
+        }
+        #expect(workerThreads.count == 1, "one dedicated thread")
+        let comm =
+            (try? String(contentsOfFile: "/proc/self/task/\(workerThreads.first!)/comm", encoding: .utf8))
+            ?? ""
+        #expect(comm == "bw-thread\n")
+        // The thread names itself before running anything, for every worker (no race with `Thread.start`).
+        for index in 0..<50 {
+            let named = BlockingWorker(name: "bw-name-\(index)")
+            #expect(await named.run { Thread.current.name } == "bw-name-\(index)")
+        }
+        let long = BlockingWorker(name: "a-very-long-worker-name")
+        #expect(await long.run { Thread.current.name } == "a-very-long-wor")
+    }
+
+    @Test func shutdownLetsQueuedWorkFinishAndLaterCallsStillRunOffTheCaller() async {
+        let worker = BlockingWorker(name: "bw-shut")
+        let started = Locked(false)
+        async let slow: Int = worker.run {
+            started.withLock { $0 = true }
+            usleep(100_000)
+            return 1
+        }
+        while !started.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(1)) }
+        async let queued: Int = worker.run { 2 }
+        try? await Task.sleep(for: .milliseconds(20))
+        worker.shutdown()
+        worker.shutdown()  // idempotent
+        #expect(await slow == 1)
+        #expect(await queued == 2)
+        let workerThread = await worker.run { Thread.current.name }
+        #expect(workerThread == "bw-shut-late")
+        let caller = currentThreadID()
+        #expect(await worker.run { currentThreadID() } != caller)
+    }
+
+    /// 100 workers created, used and released: their threads exit (no thread leaked per worker).
+    @Test func releasedWorkersDoNotLeakThreads() async throws {
+        let prefix = "bw-leak-\(UInt32.random(in: 0..<1000))"
+        let baseline = taskCount()
+        for index in 0..<100 {
+            let worker = BlockingWorker(name: prefix)
+            #expect(await worker.run { index } == index)
+            if index % 2 == 0 { worker.shutdown() }
+        }
+        // Threads named `prefix` are ours alone, whatever other tests do in parallel.
+        var remaining = threads(named: prefix)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while remaining > 0 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+            remaining = threads(named: prefix)
+        }
+        let after = taskCount()
+        print(
+            "threads: \(baseline) before, \(after) after 100 workers; \(remaining) worker threads left")
+        #expect(remaining == 0)
+        #expect(after <= baseline + 10)
+    }
+}
+
+/// A value behind a mutex, in a class so that closures can share it.
+private final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    init(_ value: Value) { mutex = Mutex(value) }
+
+    func withLock<R>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
+}
+
+private func taskCount() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? -1
+}
+
+/// Threads of this process whose `comm` (the first 15 bytes of the name) is `name`.
+private func threads(named name: String) -> Int {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+    return tasks.count { task in
+        let comm = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)
+        return comm == String(name.utf8.prefix(15))! + "\n"
+    }
+}
+
+/// The kernel thread id of the calling thread (Glibc's Swift module has no `gettid`): /proc/thread-self -> "P/task/T".
+private func currentThreadID() -> Int {
+    var buffer = [CChar](repeating: 0, count: 64)
+    let length = readlink("/proc/thread-self", &buffer, buffer.count - 1)
+    precondition(length > 0)
+    let link = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return Int(link.split(separator: "/").last!)!
+}
