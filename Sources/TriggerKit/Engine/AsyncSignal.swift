@@ -31,6 +31,18 @@ public final class AsyncSignal: Sendable {
         waiter?.resume()
     }
 
+    /// Waits for a signal (or one that arrived while nobody waited). Cancellation ends the wait.
+    /// - Returns: whether a signal (rather than cancellation) ended the wait.
+    @discardableResult
+    public func wait() async -> Bool {
+        await waitForSignal()
+        return state.withLock { s in
+            let delivered = s.delivered
+            s.delivered = false
+            return delivered
+        }
+    }
+
     /// Waits for a signal, at most `timeout`. Cancellation ends the wait.
     /// - Returns: whether a signal (rather than the timeout) ended the wait.
     @discardableResult

@@ -15,6 +15,7 @@ public actor TriggerRunner {
     let logger: Logger
     let clock: any TriggerClock
     let watching: FileWatching?
+    let alarms: TriggerAlarms?
     let onCycle: @Sendable () -> Void
     private var machine: TriggerMachine
     private let wake = AsyncSignal()
@@ -27,12 +28,14 @@ public actor TriggerRunner {
     /// - Parameters:
     ///   - watching: the server's hub and I/O thread; required for file triggers (a private one is made if nil).
     ///   - clock: the clock ticks, quiet periods and backoff are measured on.
+    ///   - alarms: the server's shared timer (on `clock`); without it each sleep runs its own timer task.
     ///   - onCycle: called whenever the trigger evaluates its schedule (liveness for `/health`).
     public init(
         spec: TriggerSpec, sink: any TriggerSink, logger: Logger, backoff: Backoff = .submission,
-        clock: any TriggerClock = SystemTriggerClock(), watching: FileWatching? = nil,
+        clock: any TriggerClock = SystemTriggerClock(), watching: FileWatching? = nil, alarms: TriggerAlarms? = nil,
         onCycle: @escaping @Sendable () -> Void = {}
     ) {
+        self.alarms = alarms
         self.spec = spec
         self.sink = sink
         self.logger = logger
@@ -45,10 +48,15 @@ public actor TriggerRunner {
     /// Runs until stopped, cancelled, or expired.
     public func run() async {
         defer { finish() }
-        guard let options = spec.files, let watching else {
+        if let options = spec.files, let watching {
+            await runWatching(options, watching)
+        } else {
             await loop()
-            return
         }
+    }
+
+    /// A file trigger: subscribes to the hub, feeds its events to the machine, and runs the loop.
+    private func runWatching(_ options: FileTriggerOptions, _ watching: FileWatching) async {
         let subscription = watching.hub.subscribe(roots: options.roots, options: options.watch)
         self.subscription = subscription
         defer { subscription.cancel() }
@@ -65,51 +73,79 @@ public actor TriggerRunner {
 
     // MARK: - Carrying out the machine's actions
 
+    /// Asks the machine, carries out, repeats. Kept small on purpose: a sleeping trigger's task holds only this
+    /// frame and the sleep's (10,000 sleeping triggers), while the work of an action lives in ``perform(_:)``'s
+    /// frame only while it runs.
     private func loop() async {
         while !stopped && !Task.isCancelled {
             let action = machine.next(now: clock.now())
             onCycle()
-            do {
-                switch action {
-                case .expire:
-                    try await sink.expire(triggerID: spec.id)
-                    machine.advanced()
-                    logger.info("trigger expired", metadata: ["trigger": "\(spec.label)"])
-                    return
-                case .fire(let tick, let coalesced, let nextFire):
-                    let name = try await sink.fire(
-                        triggerID: spec.id, tick: tick, coalescedTicks: coalesced, nextFire: nextFire)
-                    machine.fired(tick: tick, nextFire: nextFire)
-                    if let name {
-                        logger.info("trigger fired", metadata: ["trigger": "\(spec.label)", "workflow": "\(name)"])
-                    }
-                case .inspect(let paths):
-                    guard let watching, let options = spec.files else { return }
-                    let results = await watching.inspect(
-                        paths, rules: options.rules, followSymlinks: options.watch.followSymlinks)
-                    machine.inspected(results, now: clock.now())
-                case .submit(let files, let nextFire):
-                    let name = try await sink.submitFiles(triggerID: spec.id, files: files, nextFire: nextFire)
-                    machine.submitted(files, workflow: name)
-                    if let name {
-                        logger.info(
-                            "trigger submitted files",
-                            metadata: ["trigger": "\(spec.label)", "workflow": "\(name)", "files": "\(files.count)"])
-                    }
-                case .advance(let handledThrough, let nextFire):
-                    try await sink.advance(triggerID: spec.id, handledThrough: handledThrough, nextFire: nextFire)
-                    machine.advanced()
-                case .report(let reason):
-                    await sink.report(triggerID: spec.id, reason: reason)
-                case .sleep(let until):
-                    await wake.wait(until: until, clock: clock)
-                    machine.woke(now: clock.now())
-                }
-            } catch {
-                machine.failed(error, now: clock.now())
-                logger.error("trigger submission failed", metadata: ["trigger": "\(spec.label)", "error": "\(error)"])
+            if case .sleep(let until) = action {
+                await sleep(until: until)
+                machine.woke(now: clock.now())
+            } else if await perform(action) == .finished {
+                return
             }
         }
+    }
+
+    private enum Outcome {
+        case next, finished
+    }
+
+    /// Carries out one action (other than sleeping) and reports its result to the machine.
+    private func perform(_ action: TriggerMachine.Action) async -> Outcome {
+        do {
+            switch action {
+            case .expire:
+                try await sink.expire(triggerID: spec.id)
+                machine.advanced()
+                logger.info("trigger expired", metadata: ["trigger": "\(spec.label)"])
+                return .finished
+            case .fire(let tick, let coalesced, let nextFire):
+                let name = try await sink.fire(
+                    triggerID: spec.id, tick: tick, coalescedTicks: coalesced, nextFire: nextFire)
+                machine.fired(tick: tick, nextFire: nextFire)
+                if let name {
+                    logger.info("trigger fired", metadata: ["trigger": "\(spec.label)", "workflow": "\(name)"])
+                }
+            case .inspect(let paths):
+                guard let watching, let options = spec.files else { return .finished }
+                let results = await watching.inspect(
+                    paths, rules: options.rules, followSymlinks: options.watch.followSymlinks)
+                machine.inspected(results, now: clock.now())
+            case .submit(let files, let nextFire):
+                let name = try await sink.submitFiles(triggerID: spec.id, files: files, nextFire: nextFire)
+                machine.submitted(files, workflow: name)
+                if let name {
+                    logger.info(
+                        "trigger submitted files",
+                        metadata: ["trigger": "\(spec.label)", "workflow": "\(name)", "files": "\(files.count)"])
+                }
+            case .advance(let handledThrough, let nextFire):
+                try await sink.advance(triggerID: spec.id, handledThrough: handledThrough, nextFire: nextFire)
+                machine.advanced()
+            case .report(let reason):
+                await sink.report(triggerID: spec.id, reason: reason)
+            case .sleep:
+                break
+            }
+        } catch {
+            machine.failed(error, now: clock.now())
+            logger.error("trigger submission failed", metadata: ["trigger": "\(spec.label)", "error": "\(error)"])
+        }
+        return .next
+    }
+
+    /// Sleeps until `until` (nil: until woken) or a signal (a file, a stop).
+    private func sleep(until: Date?) async {
+        guard let alarms else {
+            await wake.wait(until: until, clock: clock)
+            return
+        }
+        let token = until.map { alarms.schedule($0, signal: wake) }
+        await wake.wait()
+        if let token { alarms.cancel(token) }
     }
 
     // MARK: - Files

@@ -11,6 +11,8 @@ public actor TriggerSupervisor: Service {
     let clock: any TriggerClock
     /// The hub and I/O thread of every file trigger.
     public nonisolated let watching: FileWatching
+    /// The one timer of every sleeping trigger.
+    public nonisolated let alarms: TriggerAlarms
     let restore: @Sendable () async throws -> [TriggerSpec]
     let onCycle: @Sendable () -> Void
     private var runners: [Int64: TriggerRunner] = [:]
@@ -28,6 +30,7 @@ public actor TriggerSupervisor: Service {
         self.logger = logger
         self.clock = clock
         self.watching = watching
+        self.alarms = TriggerAlarms(clock: clock)
         self.restore = restore
         self.onCycle = onCycle
     }
@@ -44,6 +47,8 @@ public actor TriggerSupervisor: Service {
         let stream = newRunners
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
+                let alarms = self.alarms
+                group.addTask { await alarms.run() }
                 for await runner in stream {
                     group.addTask { await runner.run() }
                 }
@@ -57,7 +62,7 @@ public actor TriggerSupervisor: Service {
             await old.stop()
         }
         let runner = TriggerRunner(
-            spec: spec, sink: sink, logger: logger, clock: clock, watching: watching, onCycle: onCycle)
+            spec: spec, sink: sink, logger: logger, clock: clock, watching: watching, alarms: alarms, onCycle: onCycle)
         runners[spec.id] = runner
         newRunner.yield(runner)
     }
