@@ -175,8 +175,20 @@ extension WatcherEngine {
     // MARK: - Periodic checks
 
     func scheduleCheck(_ id: RootID, at instant: ContinuousClock.Instant) {
-        roots[id]!.nextCheck = instant
-        schedule.push(instant, root: id)
+        let aligned = aligned(instant)
+        roots[id]!.nextCheck = aligned
+        schedule.push(aligned, root: id)
+    }
+
+    /// `instant` rounded up to the check grid (a tenth of the interval, at most 100 ms), so that the checks of many
+    /// roots that fall due close together run in one wake-up of the thread: 1,000 roots checked every 2 s cost
+    /// about 20 wake-ups a second instead of 500.
+    func aligned(_ instant: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        let grid = min(interval / 10, .milliseconds(100))
+        guard grid > .zero else { return instant }
+        let offset = gridOrigin.duration(to: instant)
+        let steps = (offset / grid).rounded(.up)
+        return gridOrigin + grid * Int64(steps)
     }
 
     /// Runs the checks that are due, taking them from the schedule (not by scanning every root).

@@ -104,6 +104,8 @@ final class WatcherEngine: @unchecked Sendable {
 
     let core: HubCore
     let clock = ContinuousClock()
+    /// The origin of the check grid (see `aligned(_:)`).
+    let gridOrigin = ContinuousClock.now
     let interval: Duration
     let maximumWatches: Int?
     let watchLimit: Int?

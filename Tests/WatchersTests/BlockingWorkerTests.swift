@@ -100,7 +100,6 @@ struct BlockingWorkerTests {
     /// 100 workers created, used and released: their threads exit (no thread leaked per worker).
     @Test func releasedWorkersDoNotLeakThreads() async throws {
         let prefix = "bw-leak-\(UInt32.random(in: 0..<1000))"
-        let baseline = taskCount()
         for index in 0..<100 {
             let worker = BlockingWorker(name: prefix)
             #expect(await worker.run { index } == index)
@@ -113,11 +112,9 @@ struct BlockingWorkerTests {
             try await Task.sleep(for: .milliseconds(10))
             remaining = threads(named: prefix)
         }
-        let after = taskCount()
-        print(
-            "threads: \(baseline) before, \(after) after 100 workers; \(remaining) worker threads left")
+        // The process-wide count is not compared: suites running in parallel start and end threads of their own.
+        print("\(remaining) of 100 worker threads left")
         #expect(remaining == 0)
-        #expect(after <= baseline + 10)
     }
 }
 
@@ -128,10 +125,6 @@ private final class Locked<Value: Sendable>: Sendable {
     init(_ value: Value) { mutex = Mutex(value) }
 
     func withLock<R>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
-}
-
-private func taskCount() -> Int {
-    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? -1
 }
 
 /// Threads of this process whose `comm` (the first 15 bytes of the name) is `name`.

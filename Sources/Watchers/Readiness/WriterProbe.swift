@@ -55,7 +55,8 @@ public enum WriterProbe {
     ///   installed for it runs spuriously. It is not a real-time signal, so a full signal queue cannot make the
     ///   kernel fall back to `SIGIO` (that fallback exists only for real-time signals). It costs one `fcntl`.
     /// The tests run a writer thread against 20,000 probes in a process whose `SIGIO` is left at its default and
-    /// count the `SIGURG` notifications, i.e. the lease breaks that would otherwise have killed it.
+    /// count the lease breaks (the writer's non-blocking opens refused with `EWOULDBLOCK`), each of which would
+    /// otherwise have killed it.
     static let breakSignal: Int32 = SIGURG
 
     /// Whether anybody has `path` open for writing. Symbolic links are followed.
