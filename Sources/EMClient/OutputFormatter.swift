@@ -167,6 +167,10 @@ public struct OutputFormatter: Sendable {
                 let how = root.reason.map { "\(root.mode): \($0)" } ?? root.mode
                 out += label(index == 0 ? "Watching:" : "") + "\(root.path) (\(how))\n"
             }
+            for (index, root) in watch.roots.enumerated() {
+                guard let readiness = root.readiness else { continue }
+                out += label(index == 0 ? "Readiness:" : "") + "\(root.path): \(readiness)\n"
+            }
             field("Pending Files", watch.pendingFiles.map(String.init) ?? "")
             field("Pending Age", watch.oldestPendingAge.map { formatDuration(Int($0.rounded(.down))) } ?? "")
         }

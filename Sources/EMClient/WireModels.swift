@@ -181,12 +181,15 @@ public struct TriggerResource: Decodable, Sendable, Equatable {
             public var path: String
             public var mode: String
             public var reason: String?
+            /// Which readiness rule its files are judged by (writer check and quiet period, or settle).
+            public var readiness: String?
 
             /// Creates a watched root.
-            public init(path: String, mode: String, reason: String?) {
+            public init(path: String, mode: String, reason: String?, readiness: String? = nil) {
                 self.path = path
                 self.mode = mode
                 self.reason = reason
+                self.readiness = readiness
             }
         }
 
