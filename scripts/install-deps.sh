@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the tests need (idempotent). Run as root, or with sudo available.
 set -euo pipefail
-packages=(libpam0g-dev libsqlite3-dev sqlite3 python3-venv curl openssl)
+# bindfs: the Watchers test of a FUSE mount (polled automatically), which must not be skipped in CI.
+packages=(libpam0g-dev libsqlite3-dev sqlite3 python3-venv curl openssl bindfs)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
