@@ -42,6 +42,24 @@ public final class BlockingWorker: Sendable {
         }
     }
 
+    /// Like ``run(_:)``, but a caller cancelled before its work has started gets nil at once and the work is
+    /// skipped (work already running finishes, and its caller gets the result). For long work such as a directory
+    /// scan, so that a cancelled caller does not wait behind the queue.
+    public func runUnlessCancelled<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T? {
+        let ticket = Ticket<T>()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
+                guard ticket.arm(continuation) else { return }
+                let job: Job = { ticket.start(work) }
+                if !queue.enqueue(job) {
+                    Self.startThread(named: name + "-late", body: job)
+                }
+            }
+        } onCancel: {
+            ticket.cancel()
+        }
+    }
+
     /// Starts a detached Foundation `Thread` that names itself, cut to 15 bytes (the kernel refuses longer names).
     /// `Thread.name` is not enough on Linux: set before `start()` it does not reach the kernel, and set from the
     /// new thread it reaches the kernel only if `start()` has already recorded the pthread, which races with the
@@ -77,6 +95,56 @@ public final class BlockingWorker: Sendable {
 }
 
 private typealias Job = @Sendable () -> Void
+
+/// One cancellable call of ``BlockingWorker/runUnlessCancelled(_:)``: its caller is resumed exactly once, with
+/// nil if it was cancelled before the work started, else with the work's result.
+private final class Ticket<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T?, Never>?
+        var cancelled = false
+        var started = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Registers the caller; false (and the caller resumed with nil) if it was cancelled already.
+    func arm(_ continuation: CheckedContinuation<T?, Never>) -> Bool {
+        let armed = state.withLock { s -> Bool in
+            guard !s.cancelled else { return false }
+            s.continuation = continuation
+            return true
+        }
+        if !armed { continuation.resume(returning: nil) }
+        return armed
+    }
+
+    /// The caller was cancelled: resume it with nil unless its work has started.
+    func cancel() {
+        let waiting = state.withLock { s -> CheckedContinuation<T?, Never>? in
+            s.cancelled = true
+            guard !s.started else { return nil }
+            defer { s.continuation = nil }
+            return s.continuation
+        }
+        waiting?.resume(returning: nil)
+    }
+
+    /// Runs the work on the worker thread, unless the caller was cancelled first.
+    func start(_ work: @Sendable () -> T) {
+        let go = state.withLock { s -> Bool in
+            guard !s.cancelled else { return false }
+            s.started = true
+            return true
+        }
+        guard go else { return }
+        let value = work()
+        let waiting = state.withLock { s -> CheckedContinuation<T?, Never>? in
+            defer { s.continuation = nil }
+            return s.continuation
+        }
+        waiting?.resume(returning: value)
+    }
+}
 
 /// The queue shared by the caller side and the worker thread.
 ///

@@ -370,10 +370,11 @@ struct CLI {
     }
 }
 
-/// The real Pegasus 5.1.3 `pegasus-em` client from /tmp/pegvenv, pointed at a given port (its own is fixed to
-/// uid + 7919, so the module constant is patched before `main()` runs).
+/// The real Pegasus 5.1.3 `pegasus-em` client from the venv `scripts/test.sh` makes (`PEGASUS_VENV`; else
+/// /tmp/pegvenv), pointed at a given port (its own is fixed to uid + 7919, so the module constant is patched before
+/// `main()` runs).
 struct PegasusClient {
-    static let python = "/tmp/pegvenv/bin/python"
+    static let python = (ProcessInfo.processInfo.environment["PEGASUS_VENV"] ?? "/tmp/pegvenv") + "/bin/python"
     static var available: Bool { CLI.binaryExists && FileManager.default.isExecutableFile(atPath: python) }
 
     var environment: [String: String]

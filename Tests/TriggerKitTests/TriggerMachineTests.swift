@@ -50,6 +50,53 @@ struct TriggerMachineTests {
         #expect(result7 == .sleep(until: nil), "idle again")
     }
 
+    @Test("Two files closed 20 ms and 5 ms before a tick are both taken at that tick")
+    func tickGraceCoversEveryFile() throws {
+        var m = TriggerMachine(spec: try fileSpec())
+        let first = m.next(now: t0)
+        #expect(first == .sleep(until: nil))
+        m.files?.fileChanged("/in/a.dat", now: t0 + 0.98)
+        m.files?.fileChanged("/in/b.dat", now: t0 + 0.995)
+        m.woke(now: t0 + 0.995)
+        var action = m.next(now: t0 + 0.995)
+        if case .advance = action {
+            m.advanced()
+            action = m.next(now: t0 + 0.995)
+        }
+        #expect(action == .sleep(until: t0 + 1))
+        let grace = m.next(now: t0 + 1)
+        #expect(grace == .sleep(until: t0 + 0.995 + 0.025))
+        let inspect = m.next(now: t0 + 1.02)
+        #expect(inspect == .inspect(["/in/a.dat", "/in/b.dat"]))
+    }
+
+    @Test("A failed write of the schedule position is retried until the store has it, then the report is cleared")
+    func failedAdvanceIsRetried() throws {
+        let start = t0
+        let spec = TriggerSpec(
+            id: 1, label: "e.c", schedule: .interval(start: start, every: TriggerDuration(seconds: 60)!),
+            catchup: .none, lastHandled: start)
+        var m = TriggerMachine(spec: spec)
+        // Down for 5 minutes with catch-up none: the missed ticks are skipped, which must be persisted.
+        let skip = m.next(now: start + 315)
+        #expect(skip == .advance(handledThrough: start + 300, nextFire: start + 360))
+        struct Busy: Error {}
+        m.failed(Busy(), now: start + 315)
+        guard case .report(_?) = m.next(now: start + 315) else {
+            Issue.record("expected a report")
+            return
+        }
+        let wait = m.next(now: start + 315)
+        #expect(wait == .sleep(until: start + 316))
+        let again = m.next(now: start + 316)
+        #expect(again == .advance(handledThrough: start + 300, nextFire: start + 360))
+        m.advanced()
+        let cleared = m.next(now: start + 316)
+        #expect(cleared == .report(nil))
+        let sleep = m.next(now: start + 316)
+        #expect(sleep == .sleep(until: start + 360))
+    }
+
     @Test("More ready files than max_files: one submit action per batch, in path order, then one advance")
     func batches() throws {
         var m = TriggerMachine(spec: try fileSpec(maxFiles: 2))

@@ -93,6 +93,36 @@ struct MountTests {
     }
 }
 
+extension MountTests {
+    /// On a network-like filesystem (FUSE here, as NFS or SMB) the writer probe never answers from a lease, which
+    /// says nothing about other machines (and NFSv4/SMB refuse it with EAGAIN without a delegation): it says
+    /// `unavailable`, with the file's identity, so the trigger falls back to its settle rule.
+    @Test(.enabled(if: hasBindfs)) func writerProbeOnAFuseMountIsUnavailableWithTheIdentity() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let source = dir("source")
+        let mountPoint = dir("fuse")
+        makeDirectories(source)
+        makeDirectories(mountPoint)
+        let status = await onThread { runCommand("/usr/bin/bindfs", [source, mountPoint]) }
+        try #require(status == 0, "bindfs failed")
+        defer { umount2(mountPoint, Int32(MNT_DETACH)) }
+        writeFile(source + "/closed", bytes: 10)
+        let closed = WriterProbe.inspect(path: mountPoint + "/closed")
+        #expect(closed.identity?.size == 10)
+        #expect(closed.writer == .unavailable("fuse filesystem: a lease cannot see other machines' writers"))
+        let held = open(source + "/held", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        try #require(held >= 0)
+        defer { close(held) }
+        let look = WriterProbe.inspect(path: mountPoint + "/held")
+        #expect(look.identity != nil)
+        guard case .unavailable = look.writer else {
+            Issue.record("expected unavailable, got \(look.writer)")
+            return
+        }
+    }
+}
+
 /// posix_spawn + waitpid (Foundation's Process did not notice the exit of the daemonising bindfs here).
 func runCommand(_ path: String, _ arguments: [String]) -> Int32 {
     let argv = ([path] + arguments).map { strdup($0) } + [nil]

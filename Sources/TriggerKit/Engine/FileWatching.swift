@@ -22,11 +22,12 @@ public final class FileWatching: Sendable {
         worker.shutdown()
     }
 
-    /// Scans roots on the worker thread.
-    func scan(_ roots: [WatchRoot], followSymlinks: Bool) async -> [ScannedFile] {
-        await worker.run {
-            roots.flatMap { scanFiles(root: $0, followSymlinks: followSymlinks) }
-        }
+    /// Scans roots on the worker thread and keeps the trigger's input files (matching runs there too). A caller
+    /// cancelled before its scan started gets nothing and does not wait behind the queue.
+    func scan(_ roots: [WatchRoot], followSymlinks: Bool, filter: FileFilter) async -> [ScannedFile] {
+        await worker.runUnlessCancelled {
+            roots.flatMap { scanFiles(root: $0, followSymlinks: followSymlinks) }.filter { filter.wants($0.path) }
+        } ?? []
     }
 
     /// Inspects files on the worker thread: identity and writer check under one read lease, and the ready marker.

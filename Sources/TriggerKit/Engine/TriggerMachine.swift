@@ -57,8 +57,10 @@ public struct TriggerMachine: Sendable {
     public private(set) var failures = 0
     private var retryAt: Date?
     private var pendingReport: String??
+    /// A schedule position to persist; kept until the store has it, so a failed write is retried.
+    private var pendingAdvance: (handledThrough: Date?, nextFire: Date?)?
     private var work = Work.none
-    /// The tick whose grace wait (for files about to become ready) was already taken.
+    /// The tick whose grace wait (for the files about to become ready) was already taken.
     private var graceTick: Date?
     /// The last sleep was an idle one (a file trigger with no pending file sleeping through its ticks).
     private var sleptIdle = false
@@ -87,6 +89,9 @@ public struct TriggerMachine: Sendable {
         }
         if let retryAt, now < retryAt { return .sleep(until: retryAt) }
         retryAt = nil
+        if let pending = pendingAdvance {
+            return .advance(handledThrough: pending.handledThrough, nextFire: pending.nextFire)
+        }
         switch work {
         case .none:
             break
@@ -98,7 +103,10 @@ public struct TriggerMachine: Sendable {
             work = .none
             lastHandled = tick
             self.nextFire = nextFire
-            if submittedAny { return .advance(handledThrough: tick, nextFire: nextFire) }
+            if submittedAny {
+                pendingAdvance = (tick, nextFire)
+                return .advance(handledThrough: tick, nextFire: nextFire)
+            }
         }
 
         let due = schedule.due(now: now, lastHandled: lastHandled, deadline: deadline, catchup: catchup)
@@ -122,6 +130,7 @@ public struct TriggerMachine: Sendable {
             // Ticks skipped by catch-up, or only the next fire changed (a new cron trigger, a restart).
             lastHandled = due.handledThrough
             nextFire = due.nextFire
+            pendingAdvance = (due.handledThrough, due.nextFire)
             return .advance(handledThrough: due.handledThrough, nextFire: due.nextFire)
         }
         nextFire = due.nextFire
@@ -144,8 +153,9 @@ public struct TriggerMachine: Sendable {
         succeeded()
     }
 
-    /// The schedule position was persisted.
+    /// The schedule position was persisted (or the trigger expired).
     public mutating func advanced() {
+        pendingAdvance = nil
         succeeded()
     }
 
@@ -174,7 +184,8 @@ public struct TriggerMachine: Sendable {
         succeeded()
     }
 
-    /// An action of the store failed: retry after the backoff; the tick in progress starts again then.
+    /// An action of the store failed: retry after the backoff; the tick in progress starts again then, and a
+    /// schedule position not yet persisted is written again.
     /// - Returns: the delay before the next attempt.
     @discardableResult
     public mutating func failed(_ error: any Error, now: Date) -> Duration {

@@ -62,7 +62,7 @@ public actor TriggerRunner {
         defer { subscription.cancel() }
         // A first scan before the first tick (the hub's own "initial scan" follows once the watches are in place,
         // and covers what appears in between).
-        await scanned(await watching.scan(options.roots, followSymlinks: options.watch.followSymlinks))
+        await scan(options.roots, options, watching)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.intake(subscription.events, options: options, watching: watching) }
             group.addTask { await self.reconcile(every: options.reconcileInterval, options: options) }
@@ -152,7 +152,6 @@ public actor TriggerRunner {
 
     /// Turns the hub's events into the machine's inputs until cancelled.
     private func intake(_ events: WatchEventSequence, options: FileTriggerOptions, watching: FileWatching) async {
-        let follow = options.watch.followSymlinks
         for await event in events {
             if Task.isCancelled { return }
             switch event {
@@ -160,22 +159,14 @@ public actor TriggerRunner {
                 if machine.files?.fileChanged(path, now: clock.now()) == true { wake.signal() }
             case .fileRemoved(let path):
                 machine.files?.removed(path)
-            case .directoryCreated(let path):
-                // Its files follow as events too; the scan covers the depth below it in one go.
-                let below = options.roots.compactMap { root -> WatchRoot? in
-                    guard path.hasPrefix(root.path == "/" ? "/" : root.path + "/") else { return nil }
-                    let levels = path.dropFirst(root.path.count).split(separator: "/").count
-                    let depth = root.depth == WatchRoot.unlimited ? root.depth : root.depth - levels
-                    return depth >= 0 ? WatchRoot(path: path, depth: depth) : nil
-                }
-                await scanned(await watching.scan(below, followSymlinks: follow))
             case .rescanNeeded(let root, let reason):
                 logger.debug(
                     "rescan", metadata: ["trigger": "\(spec.label)", "root": "\(root)", "reason": "\(reason)"])
-                await scanned(await watching.scan(options.roots.filter { $0.path == root }, followSymlinks: follow))
+                await scan(options.roots.filter { $0.path == root }, options, watching)
             case .rootAppeared(let root):
-                await scanned(await watching.scan(options.roots.filter { $0.path == root }, followSymlinks: follow))
-            case .rootGone:
+                await scan(options.roots.filter { $0.path == root }, options, watching)
+            case .directoryCreated, .rootGone:
+                // A new directory is watched and listed by the hub, which reports its files as events.
                 break
             }
         }
@@ -184,18 +175,26 @@ public actor TriggerRunner {
     /// Scans every root every `interval` seconds, as a safety net for anything a watch missed.
     private func reconcile(every interval: Double, options: FileTriggerOptions) async {
         guard let watching, interval > 0 else { return }
+        let alarm = AsyncSignal()
         while !Task.isCancelled {
-            do {
-                try await clock.sleep(until: clock.now().addingTimeInterval(interval))
-            } catch {
-                return
+            let deadline = clock.now().addingTimeInterval(interval)
+            if let alarms {
+                let token = alarms.schedule(deadline, signal: alarm)
+                await alarm.wait()
+                alarms.cancel(token)
+            } else {
+                await alarm.wait(until: deadline, clock: clock)
             }
-            await scanned(await watching.scan(options.roots, followSymlinks: options.watch.followSymlinks))
+            if Task.isCancelled { return }
+            await scan(options.roots, options, watching)
         }
     }
 
-    private func scanned(_ files: [ScannedFile]) {
-        if machine.files?.filesFound(files, now: clock.now()) == true { wake.signal() }
+    /// Scans roots on the I/O thread and hands what it found to the machine.
+    private func scan(_ roots: [WatchRoot], _ options: FileTriggerOptions, _ watching: FileWatching) async {
+        guard let filter = machine.files?.filter else { return }
+        let found = await watching.scan(roots, followSymlinks: options.watch.followSymlinks, filter: filter)
+        if machine.files?.filesFound(found, now: clock.now()) == true { wake.signal() }
     }
 
     // MARK: - Control and status

@@ -58,7 +58,8 @@ public actor TriggerSupervisor: Service {
 
     /// Starts a trigger (it evaluates its schedule at once). A trigger with the same id is stopped first.
     public func start(_ spec: TriggerSpec) async {
-        if let old = runners.removeValue(forKey: spec.id) {
+        // Loop: another start of the same id may have slipped in while this one waited for a stop.
+        while let old = runners.removeValue(forKey: spec.id) {
             await old.stop()
         }
         let runner = TriggerRunner(

@@ -16,6 +16,36 @@ public enum ReadinessRule: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// Which files are a trigger's inputs: a pattern matches the file without looking into a `processed/` directory
+/// below that pattern's root, no ignore rule applies, it is not in an excluded directory (the EM's own), and it is
+/// not a ready marker. A value, so that scans can filter on the I/O thread.
+public struct FileFilter: Sendable {
+    /// The patterns and ignore rules.
+    public let patterns: FilePatternSet
+    /// Directory prefixes (ending in `/`) whose files are never matched.
+    public let excludedPrefixes: [String]
+    /// The ready marker, whose files are never inputs.
+    public let readyMarker: ReadyMarker?
+
+    /// Creates a filter.
+    public init(patterns: FilePatternSet, excludedDirectories: [String] = [], readyMarker: ReadyMarker? = nil) {
+        self.patterns = patterns
+        self.excludedPrefixes = excludedDirectories.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
+        self.readyMarker = readyMarker
+    }
+
+    /// Whether `path` is one of the trigger's input files.
+    public func wants(_ path: String) -> Bool {
+        guard patterns.matches(path), !excludedPrefixes.contains(where: { path.hasPrefix($0) }),
+            readyMarker?.isMarker(path) != true
+        else { return false }
+        return patterns.patterns.contains { pattern in
+            pattern.matches(path)
+                && !path.dropFirst(pattern.root.count).split(separator: "/").dropLast().contains("processed")
+        }
+    }
+}
+
 /// What one look at a pending file found (a `stat` under a read lease, on the I/O thread).
 public struct FileInspection: Sendable, Hashable {
     /// The file's path.
@@ -49,10 +79,8 @@ public struct FileReadiness: Sendable {
         var since: Date
     }
 
-    /// The trigger's patterns, ignore rules and directories never matched.
-    public let patterns: FilePatternSet
-    /// Directories whose files are never matched (the EM's own directory).
-    public let excludedDirectories: [String]
+    /// Which files are the trigger's inputs.
+    public let filter: FileFilter
     /// The readiness rules.
     public let rules: ReadinessRules
     /// The roots, longest first, to say per root which rule applies.
@@ -66,9 +94,9 @@ public struct FileReadiness: Sendable {
 
     /// Creates an empty state.
     public init(patterns: FilePatternSet, rules: ReadinessRules, excludedDirectories: [String] = []) {
-        self.patterns = patterns
+        self.filter = FileFilter(
+            patterns: patterns, excludedDirectories: excludedDirectories, readyMarker: rules.readyMarker)
         self.rules = rules
-        self.excludedDirectories = excludedDirectories.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
         self.roots = patterns.watchRoots.map(\.path).sorted { $0.count > $1.count }
     }
 
@@ -83,17 +111,9 @@ public struct FileReadiness: Sendable {
 
     // MARK: - What the watcher and scans report
 
-    /// Whether `path` is one of the trigger's input files: a pattern matches it without looking into a
-    /// `processed/` directory below that pattern's root, no ignore rule applies, it is not in an excluded
-    /// directory, and it is not a ready marker.
+    /// Whether `path` is one of the trigger's input files (see ``FileFilter``).
     public func wants(_ path: String) -> Bool {
-        guard patterns.matches(path), !excludedDirectories.contains(where: { path.hasPrefix($0) }),
-            rules.readyMarker?.isMarker(path) != true
-        else { return false }
-        return patterns.patterns.contains { pattern in
-            pattern.matches(path)
-                && !path.dropFirst(pattern.root.count).split(separator: "/").dropLast().contains("processed")
-        }
+        filter.wants(path)
     }
 
     /// A file was closed after writing or moved in: it is pending, and its quiet period starts now.
@@ -130,8 +150,8 @@ public struct FileReadiness: Sendable {
     public mutating func removed(_ path: String) {
         let wasPending = pending.removeValue(forKey: path) != nil
         let wasSettled = settled.removeValue(forKey: path) != nil
-        // A known file, or a name no input can lie below (a dotfile, `*.part`): no directory to clear.
-        guard !wasPending, !wasSettled, !patterns.ignoreRules.ignores(path) else { return }
+        // A known file: no directory to clear.
+        guard !wasPending, !wasSettled else { return }
         let prefix = path.hasSuffix("/") ? path : path + "/"
         if pending.keys.contains(where: { $0.hasPrefix(prefix) }) {
             pending = pending.filter { !$0.key.hasPrefix(prefix) }
@@ -149,13 +169,14 @@ public struct FileReadiness: Sendable {
         return pending.filter { now.timeIntervalSince($0.value.since) >= quiet - Self.tolerance }.keys.sorted()
     }
 
-    /// The earliest moment, after `now` and at most `within` seconds away, at which a pending file passes its
-    /// quiet period; nil if none does. A tick waits for it rather than leaving the file for the next tick.
+    /// The moment, at most `within` seconds after `now`, by which every pending file about to pass its quiet
+    /// period has passed it; nil if none is about to. A tick waits until then rather than leaving those files for
+    /// the next tick.
     public func soonDue(now: Date, within: Double) -> Date? {
         guard within > 0 else { return nil }
         let quiet = min(rules.quietPeriod, rules.settle)
         return pending.values.map { $0.since.addingTimeInterval(quiet) }
-            .filter { $0.timeIntervalSince(now) > Self.tolerance && $0.timeIntervalSince(now) <= within }.min()
+            .filter { $0.timeIntervalSince(now) > Self.tolerance && $0.timeIntervalSince(now) <= within }.max()
     }
 
     /// Takes the results of inspecting due files and returns those that are ready, sorted by path.
@@ -189,8 +210,11 @@ public struct FileReadiness: Sendable {
                 period = rules.settle
             }
             guard result.markerPresent else { continue }
+            // An mtime in the future (clock skew, a copy that kept a wrong time) would hold the file back until the
+            // clock reaches it: then only the last change we saw counts.
             let modified = Date(timeIntervalSince1970: Double(identity.mtimeNanoseconds) / 1e9)
-            if now.timeIntervalSince(max(modified, entry.since)) >= period - Self.tolerance {
+            let changed = modified > now ? entry.since : max(modified, entry.since)
+            if now.timeIntervalSince(changed) >= period - Self.tolerance {
                 ready.append(ScannedFile(path: result.path, identity: identity))
             }
         }
@@ -201,6 +225,8 @@ public struct FileReadiness: Sendable {
     /// these versions alone from now on.
     public mutating func settle(_ files: [ScannedFile]) {
         for file in files {
+            // A file removed meanwhile (moved into processed/, deleted) is not remembered: nothing would forget it.
+            guard pending[file.path] != nil else { continue }
             settled[file.path] = file.identity
             // A file changed again after its inspection (an event cleared the identity) stays pending.
             if pending[file.path]?.identity == file.identity {

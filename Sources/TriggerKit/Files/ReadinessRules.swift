@@ -24,8 +24,6 @@ public struct ReadinessRules: Sendable, Hashable {
     public var settle: Double
     /// An optional sentinel that must exist before a file is taken.
     public var readyMarker: ReadyMarker?
-    /// Whether the user chose the period (`--settle`): then it applies under both rules.
-    public var isUserSettle: Bool
 
     /// The rules of a trigger.
     /// - Parameters:
@@ -36,7 +34,6 @@ public struct ReadinessRules: Sendable, Hashable {
         self.quietPeriod = settle ?? Self.defaultQuietPeriod
         self.settle = settle ?? Self.defaultSettle
         self.readyMarker = readyMarker
-        self.isUserSettle = settle != nil
     }
 
     /// How long a tick may wait for files about to become ready: the quiet period when it is short, else nothing.
@@ -94,22 +91,6 @@ public struct ReadyMarker: Sendable, Hashable, CustomStringConvertible {
         let directory = Self.directory(of: path)
         let name = perFile ? prefix + Self.name(of: path) + suffix : prefix
         return directory == "/" ? "/" + name : directory + "/" + name
-    }
-
-    /// The files a marker that appeared at `markerPath` completes: one path for a per-file marker, or the
-    /// directory (every file in it) for a directory marker.
-    public func marked(by markerPath: String) -> MarkedFiles {
-        let directory = Self.directory(of: markerPath)
-        guard perFile else { return .directory(directory) }
-        let name = Self.name(of: markerPath)
-        let data = String(name.dropFirst(prefix.count).dropLast(suffix.count))
-        return .file(directory == "/" ? "/" + data : directory + "/" + data)
-    }
-
-    /// What a marker completes.
-    public enum MarkedFiles: Sendable, Hashable {
-        case file(String)
-        case directory(String)
     }
 
     static func name(of path: String) -> String {

@@ -69,8 +69,14 @@ public enum WriterProbe {
     }
 
     /// What one look at a file finds: its identity, taken with `fstat` while the read lease is held (so no writer
-    /// can change it in between), and whether anybody has it open for writing. The identity is nil when the path
-    /// is missing or not a regular file; it is filled (without the lease) when only the lease is refused.
+    /// can change it in between), and whether anybody has it open for writing. The identity is nil only when the
+    /// path is missing or not a regular file; when the file cannot be opened or leased the identity comes from
+    /// `stat` and the check is `unavailable`, so the caller falls back to its settle rule rather than forgetting it.
+    ///
+    /// On a network or cluster filesystem (NFS, SMB, Lustre, GPFS, FUSE, ... by `fstatfs` type, see
+    /// ``FileSystemKind``) the answer is always `unavailable`: a lease there says nothing about writers on other
+    /// machines, and NFSv4 and SMB refuse it with `EAGAIN` (which would read as "open for writing" forever) when
+    /// the server granted no delegation or oplock.
     public static func inspect(path: String) -> (identity: FileIdentity?, writer: WriterCheck) {
         // stat first, so that a FIFO or a device matching a pattern is never opened: opening a FIFO would
         // release a writer blocked waiting for a reader, and opening a device can have side effects.
@@ -88,14 +94,23 @@ public enum WriterProbe {
                     FileIdentity(status), .unavailable("cannot open (EWOULDBLOCK: another process holds a lease on it)")
                 )
             }
-            return (nil, .unavailable("cannot open (\(describe(code)))"))
+            let missing = code == ENOENT || code == ENOTDIR
+            return (missing ? nil : FileIdentity(status), .unavailable("cannot open (\(describe(code)))"))
         }
         defer { close(descriptor) }
         // The path may have been replaced between stat and open.
         guard fstat(descriptor, &status) == 0 else {
-            return (nil, .unavailable("cannot fstat (\(describe(errno)))"))
+            return (FileIdentity(status), .unavailable("cannot fstat (\(describe(errno)))"))
         }
         guard status.st_mode & S_IFMT == S_IFREG else { return (nil, .unavailable("not a regular file")) }
+        if let type = StatfsCall.shared.type(descriptor: descriptor), FileSystemKind.classify(type: type).isNetwork {
+            return (
+                FileIdentity(status),
+                .unavailable(
+                    "\(FileSystemKind.classify(type: type).name) filesystem: a lease cannot see other machines' writers"
+                )
+            )
+        }
 
         guard fcntl(descriptor, setSignal, breakSignal) == 0 else {
             // Without the redirection a lease break would send SIGIO: never take the lease then.
