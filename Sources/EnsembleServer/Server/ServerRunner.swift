@@ -48,6 +48,7 @@ public struct EnsembleServerRunner: Sendable {
     /// - Parameter onListening: called with the bound port (useful with `EM_PORT = 0`).
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         try preflight()
+        MallocArenas.limit()
         let databasePath = configuration.emDatabase
         try FileManager.default.createDirectory(
             atPath: (databasePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true,

@@ -84,7 +84,8 @@ public final class TriggerEngine: TriggerControl, TriggerSink {
             id: t.id!, label: "\(ensemble).\(t.name)", schedule: schedule,
             catchup: CatchupPolicy(rawValue: d.catchup ?? "one") ?? .one,
             deadline: t.deadline.map { Date(timeIntervalSince1970: $0) },
-            lastHandled: t.lastFire.map { Date(timeIntervalSince1970: $0) }, files: files)
+            lastHandled: t.lastFire.map { Date(timeIntervalSince1970: $0) },
+            nextFire: t.nextFire.map { Date(timeIntervalSince1970: $0) }, files: files)
     }
 
     /// Moves recorded files into `processed/` (Pegasus' behaviour, on request), exactly once: the destination

@@ -11,7 +11,7 @@ public final class TriggerAlarms: Sendable {
     private struct Entry: Sendable {
         var deadline: Date
         var id: Int
-        var signal: AsyncSignal
+        var ring: @Sendable () -> Void
     }
 
     private struct State: Sendable {
@@ -35,11 +35,17 @@ public final class TriggerAlarms: Sendable {
     /// Signals `signal` at `deadline` (or as soon as ``run()`` sees it if it has passed).
     /// - Returns: a token for ``cancel(_:)``.
     public func schedule(_ deadline: Date, signal: AsyncSignal) -> Int {
+        schedule(deadline) { signal.signal() }
+    }
+
+    /// Calls `ring` at `deadline` (from the task running ``run()``; it must not block).
+    /// - Returns: a token for ``cancel(_:)``.
+    public func schedule(_ deadline: Date, ring: @escaping @Sendable () -> Void) -> Int {
         let (id, earliest) = state.withLock { s -> (Int, Bool) in
             s.nextID += 1
             let earliest = s.heap.first.map { deadline < $0.deadline } ?? true
             s.active.insert(s.nextID)
-            Self.push(&s.heap, Entry(deadline: deadline, id: s.nextID, signal: signal))
+            Self.push(&s.heap, Entry(deadline: deadline, id: s.nextID, ring: ring))
             return (s.nextID, earliest)
         }
         if earliest { changed.signal() }
@@ -65,16 +71,16 @@ public final class TriggerAlarms: Sendable {
     public func run() async {
         while !Task.isCancelled {
             let now = clock.now()
-            let (due, next) = state.withLock { s -> ([AsyncSignal], Date?) in
-                var due: [AsyncSignal] = []
+            let (due, next) = state.withLock { s -> ([@Sendable () -> Void], Date?) in
+                var due: [@Sendable () -> Void] = []
                 while let first = s.heap.first, first.deadline <= now {
                     let entry = Self.popFirst(&s.heap)
-                    if s.active.remove(entry.id) != nil { due.append(entry.signal) }
+                    if s.active.remove(entry.id) != nil { due.append(entry.ring) }
                 }
                 while let first = s.heap.first, !s.active.contains(first.id) { _ = Self.popFirst(&s.heap) }
                 return (due, s.heap.first?.deadline)
             }
-            for signal in due { signal.signal() }
+            for ring in due { ring() }
             await changed.wait(until: next, clock: clock)
         }
     }

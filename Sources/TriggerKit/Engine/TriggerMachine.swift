@@ -74,6 +74,7 @@ public struct TriggerMachine: Sendable {
         self.label = spec.label
         self.fileOptions = spec.files
         self.lastHandled = spec.lastHandled
+        self.nextFire = spec.nextFire
         self.files = spec.files.map {
             FileReadiness(patterns: $0.patterns, rules: $0.rules, excludedDirectories: $0.excludedDirectories)
         }

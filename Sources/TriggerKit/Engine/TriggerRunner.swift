@@ -22,6 +22,11 @@ public actor TriggerRunner {
     private var subscription: WatchSubscription?
     private var stopped = false
     private var done = false
+    /// Run in slices by the supervisor (``runSlice()``): between slices the trigger holds no task.
+    private var sliced = false
+    private var sliceRunning = false
+    private var sleptBetweenSlices = false
+    private var alarmToken: Int?
     private var doneWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// Creates a runner.
@@ -52,6 +57,49 @@ public actor TriggerRunner {
             await runWatching(options, watching)
         } else {
             await loop()
+        }
+    }
+
+    /// How a slice of a time trigger ended.
+    public enum SliceOutcome: Sendable, Equatable {
+        /// The trigger ended (stopped, expired, cancelled).
+        case finished
+        /// The trigger sleeps until this time (nil: until nothing; it has no tick and no deadline left).
+        case sleeping(until: Date?)
+    }
+
+    /// Runs a time trigger until it would sleep, and says until when. The supervisor runs time triggers this way
+    /// and starts the next slice when the shared timer rings, so a sleeping trigger holds no task (10,000 hourly
+    /// triggers cost their actors, not 10,000 suspended tasks).
+    public func runSlice() async -> SliceOutcome {
+        guard !done else { return .finished }
+        sliced = true
+        sliceRunning = true
+        alarmToken = nil
+        defer { sliceRunning = false }
+        if sleptBetweenSlices {
+            sleptBetweenSlices = false
+            machine.woke(now: clock.now())
+        }
+        while !stopped && !Task.isCancelled {
+            let action = machine.next(now: clock.now())
+            onCycle()
+            if case .sleep(let until) = action {
+                sleptBetweenSlices = true
+                return .sleeping(until: until)
+            }
+            if await perform(action) == .finished { break }
+        }
+        finish()
+        return .finished
+    }
+
+    /// The supervisor's alarm for the next slice, cancelled if the trigger stops first.
+    func setAlarm(_ token: Int) {
+        if stopped || done {
+            alarms?.cancel(token)
+        } else {
+            alarmToken = token
         }
     }
 
@@ -204,6 +252,13 @@ public actor TriggerRunner {
         stopped = true
         wake.signal()
         if done { return }
+        if sliced && !sliceRunning {
+            // Asleep between slices: nothing runs, so nothing can submit any more.
+            if let alarmToken { alarms?.cancel(alarmToken) }
+            alarmToken = nil
+            finish()
+            return
+        }
         await withCheckedContinuation { doneWaiters.append($0) }
     }
 

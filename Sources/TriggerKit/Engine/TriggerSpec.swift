@@ -14,13 +14,15 @@ public struct TriggerSpec: Sendable {
     public var deadline: Date?
     /// The scheduled time of the last tick handled (persisted across restarts).
     public var lastHandled: Date?
+    /// The next fire as persisted (a restored trigger does not write it again when it has not changed).
+    public var nextFire: Date?
     /// File discovery for file-pattern triggers; nil for time triggers.
     public var files: FileTriggerOptions?
 
     /// Creates a spec.
     public init(
         id: Int64, label: String, schedule: TriggerSchedule, catchup: CatchupPolicy = .one, deadline: Date? = nil,
-        lastHandled: Date? = nil, files: FileTriggerOptions? = nil
+        lastHandled: Date? = nil, nextFire: Date? = nil, files: FileTriggerOptions? = nil
     ) {
         self.id = id
         self.label = label
@@ -28,6 +30,7 @@ public struct TriggerSpec: Sendable {
         self.catchup = catchup
         self.deadline = deadline
         self.lastHandled = lastHandled
+        self.nextFire = nextFire
         self.files = files
     }
 }

@@ -47,10 +47,19 @@ public actor TriggerSupervisor: Service {
         let stream = newRunners
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
-                let alarms = self.alarms
+                let (alarms, again) = (self.alarms, self.newRunner)
                 group.addTask { await alarms.run() }
                 for await runner in stream {
-                    group.addTask { await runner.run() }
+                    guard runner.spec.files == nil else {
+                        group.addTask { await runner.run() }
+                        continue
+                    }
+                    // A time trigger runs in slices: asleep, it holds no task; the timer brings it back.
+                    group.addTask {
+                        guard case .sleeping(let until?) = await runner.runSlice() else { return }
+                        let token = alarms.schedule(until) { again.yield(runner) }
+                        await runner.setAlarm(token)
+                    }
                 }
             }
         }
