@@ -14,7 +14,8 @@ Benchmarks: latency (creation → first submission), stop (DELETE → 202), idle
 at 1 h), filelatency (file close → workflow recorded, default settings, interval 1 s, a stream of files), onebyone
 (the same, one file at a time, intervals 1, 2 and 5 s, as Pegasus was measured), burst (100,000 files written as fast
 as possible), burstmove (100,000 files appearing at once), quiet (CPU of 100 file triggers on quiet directories),
-scale (10,000 cron + 1,000 file triggers: threads, idle CPU, RSS, restart).
+scale (10,000 cron + 1,000 file triggers: threads, idle CPU, RSS, restart), memory (RSS of 10,000 sleeping cron
+triggers).
 """
 
 import argparse
@@ -393,6 +394,30 @@ def bench_scale(binary, args):
         server.stop()
 
 
+def bench_memory(binary, args):
+    """RSS of a server with 10,000 sleeping cron-expression triggers (daily, so none fires): empty, after creating
+    them over HTTP, and after a restart."""
+    server = Server(binary)
+    try:
+        server.start()
+        server.ensemble()
+        empty = server.rss_mb()
+        for i in range(10_000):
+            server.trigger("cron", f"m{i:05d}", {"cron": "17 3 * * *"})
+        time.sleep(5)
+        created = server.rss_mb()
+        server.process.send_signal(signal.SIGTERM)
+        server.process.wait(timeout=60)
+        server.start()
+        time.sleep(8)
+        print(
+            f"memory: 10,000 sleeping cron triggers: RSS {empty:.1f} MB empty, {created:.1f} MB after creating them, "
+            f"{server.rss_mb():.1f} MB after a restart; threads {threads(server.process.pid)}"
+        )
+    finally:
+        server.stop()
+
+
 def bench_burst(binary, args):
     """100,000 files created as fast as possible in one watched directory: time until all are recorded."""
     for mode in ["inotify", "poll"]:
@@ -470,6 +495,7 @@ BENCHMARKS = {
     "filelatency": bench_filelatency,
     "onebyone": bench_onebyone,
     "scale": bench_scale,
+    "memory": bench_memory,
     "burst": bench_burst,
     "burstmove": bench_burstmove,
     "quiet": bench_quiet,
