@@ -262,18 +262,24 @@ def file_latencies(server, closed):
     return [recorded[p] - closed[p] for p in closed if p in recorded], missing
 
 
+def start_file_trigger(binary, name, fields):
+    """A started server with ensemble `e` and a file trigger `name` on `<work>/in/*.dat`; returns (server, dir)."""
+    server = Server(binary)
+    server.start()
+    server.ensemble()
+    d = os.path.join(server.work, "in")
+    os.makedirs(d)
+    server.trigger("file_pattern", name, dict(fields, file_patterns=[d + "/*.dat"]))
+    time.sleep(2)
+    return server, d
+
+
 def bench_filelatency(binary, args):
     """File close → workflow recorded (ledger row committed) at the DEFAULT readiness settings, interval 1 s: a
     stream of files written at random moments, about 20 per second."""
     for mode in ["inotify"] + (["poll"] if args.poll else []):
-        server = Server(binary)
+        server, d = start_file_trigger(binary, "lat", {"interval": "1s", "watch_mode": mode})
         try:
-            server.start()
-            server.ensemble()
-            d = os.path.join(server.work, "in")
-            os.makedirs(d)
-            server.trigger("file_pattern", "lat", {"interval": "1s", "file_patterns": [d + "/*.dat"], "watch_mode": mode})
-            time.sleep(2)
             closed = {}
             end = time.time() + args.seconds
             i = 0
@@ -294,14 +300,8 @@ def bench_onebyone(binary, args):
     """File close → workflow recorded at the DEFAULT settings, one file at a time, 0.2 to interval + 1 s apart (the
     way Pegasus 5.1.3 was measured), for intervals 1 s, 2 s and 5 s."""
     for interval in [1, 2, 5]:
-        server = Server(binary)
+        server, d = start_file_trigger(binary, "one", {"interval": f"{interval}s"})
         try:
-            server.start()
-            server.ensemble()
-            d = os.path.join(server.work, "in")
-            os.makedirs(d)
-            server.trigger("file_pattern", "one", {"interval": f"{interval}s", "file_patterns": [d + "/*.dat"]})
-            time.sleep(2)
             closed = {}
             for i in range(args.count):
                 path = os.path.join(d, f"f{i:04d}.dat")
