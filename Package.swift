@@ -44,10 +44,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "EnsembleCore", swiftSettings: swiftSettings),
+        .target(name: "PegasusAuth", dependencies: ["CPAM"], swiftSettings: swiftSettings),
+        .target(
+            name: "EnsembleStore",
+            dependencies: ["EnsembleCore", "TriggerKit", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "EnsembleServer",
             dependencies: [
-                "CPAM", "PegasusConfig", "TriggerKit", "Watchers",
+                "EnsembleCore", "EnsembleStore", "PegasusAuth", "PegasusConfig", "TriggerKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -71,17 +78,19 @@ let package = Package(
         .executableTarget(
             name: "pegasus-em",
             dependencies: [
-                "EMClient", "EnsembleServer",
+                "EMClient", "EnsembleCore", "EnsembleServer", "PegasusConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "PegasusService",
             dependencies: [
-                "EnsembleServer", "PegasusConfig", "TriggerKit", "Watchers",
+                "EnsembleCore", "EnsembleStore", "PegasusAuth", "PegasusConfig", "TriggerKit", "Watchers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -103,16 +112,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "watchers-bench", dependencies: ["Watchers"], path: "Benchmarks/watchers-bench"),
-        .executableTarget(name: "scheduler-bench", dependencies: ["EnsembleServer"], path: "Benchmarks/scheduler-bench"),
-        .executableTarget(
-            name: "dashboard-bench",
-            dependencies: [
-                "PegasusService", .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Benchmarks/dashboard-bench"),
         .target(
             name: "EMTestSupport",
             dependencies: [
@@ -126,7 +125,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "EMTestSupport", "EnsembleServer", "PegasusConfig",
+                "EMTestSupport", "EnsembleServer", "EnsembleStore", "PegasusConfig",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -137,14 +136,16 @@ let package = Package(
         .testTarget(
             name: "LifecycleTests",
             dependencies: [
-                "EMTestSupport", "EnsembleServer", "PegasusConfig", .product(name: "GRDB", package: "GRDB.swift"),
+                "EMTestSupport", "EnsembleCore", "EnsembleServer", "PegasusConfig",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PegasusServiceTests",
             dependencies: [
-                "PegasusService", "EMTestSupport", "PegasusConfig", "EnsembleServer", "TriggerKit", "Watchers",
+                "PegasusService", "EMTestSupport", "PegasusConfig", "EnsembleCore", "EnsembleStore", "PegasusAuth",
+                "TriggerKit", "Watchers",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -167,7 +168,7 @@ let package = Package(
         .testTarget(name: "WatchersTests", dependencies: ["Watchers"], swiftSettings: swiftSettings),
         .testTarget(name: "TriggerKitTests", dependencies: ["TriggerKit", "Watchers"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "TriggerTests",
+            name: "TriggerEngineTests",
             dependencies: [
                 "EMTestSupport", "EnsembleServer", "TriggerKit", "Watchers",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
@@ -177,7 +178,7 @@ let package = Package(
         .testTarget(
             name: "EnsembleServerTests",
             dependencies: [
-                "EnsembleServer", "EMTestSupport",
+                "EnsembleCore", "EnsembleServer", "EnsembleStore", "EMTestSupport", "PegasusAuth",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),

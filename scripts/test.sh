@@ -29,7 +29,7 @@ Tests/PegasusSimulator/selftest.sh
 # more trustworthy when the 2 cores are not shared with every other suite at once.
 failed=()
 for target in PegasusConfigTests WatchersTests TriggerKitTests EnsembleServerTests EMClientTests LifecycleTests \
-    TriggerTests PegasusServiceTests EndToEndTests; do
+    TriggerEngineTests PegasusServiceTests EndToEndTests; do
     echo "== swift test: $target"
     swift test --skip-build --filter "^$target\." || failed+=("$target")
 done

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EnsembleCore
 import EnsembleServer
 import Foundation
 import Logging

@@ -1,5 +1,6 @@
 import EMTestSupport
 import EnsembleServer
+import EnsembleStore
 import Foundation
 import GRDB
 import Synchronization

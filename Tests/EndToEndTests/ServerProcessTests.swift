@@ -1,5 +1,4 @@
 import EMTestSupport
-import EnsembleServer
 import Foundation
 import Testing
 

@@ -1,6 +1,8 @@
 import EnsembleServer
+import EnsembleStore
 import Foundation
 import HTTPTypes
+import PegasusAuth
 import Synchronization
 import Testing
 

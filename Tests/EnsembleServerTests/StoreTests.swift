@@ -1,5 +1,7 @@
 import EMTestSupport
+import EnsembleCore
 import EnsembleServer
+import EnsembleStore
 import Foundation
 import GRDB
 import HTTPTypes

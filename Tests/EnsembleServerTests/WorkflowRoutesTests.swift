@@ -1,4 +1,6 @@
+import EnsembleCore
 import EnsembleServer
+import EnsembleStore
 import Foundation
 import GRDB
 import HTTPTypes

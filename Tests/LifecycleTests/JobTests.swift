@@ -1,4 +1,5 @@
 import EMTestSupport
+import EnsembleCore
 import Foundation
 import GRDB
 import Testing

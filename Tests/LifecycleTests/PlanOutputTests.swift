@@ -1,4 +1,5 @@
 import EMTestSupport
+import EnsembleCore
 import EnsembleServer
 import Foundation
 import Testing

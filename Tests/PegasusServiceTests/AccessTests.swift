@@ -1,9 +1,10 @@
 import EMTestSupport
-import EnsembleServer
+import EnsembleCore
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import PegasusAuth
 import PegasusConfig
 import Testing
 

@@ -1,5 +1,6 @@
 import EMTestSupport
-import EnsembleServer
+import EnsembleCore
+import EnsembleStore
 import Foundation
 import GRDB
 import HTTPTypes
@@ -177,9 +178,8 @@ struct EnsembleFixture {
             TriggerRecord.self, from: JSONSerialization.data(withJSONObject: object.filter { !($0.value is NSNull) }))
     }
 
-    private static func ledger(_ path: String, inode: UInt64) -> ScannedFile {
-        ScannedFile(
-            path: path, identity: FileIdentity(device: 1, inode: inode, size: 100 + Int64(inode), mtimeNanoseconds: 1))
+    private static func ledger(_ path: String, inode: UInt64) -> TriggerInput {
+        TriggerInput(path: path, device: 1, inode: inode, size: 100 + Int64(inode), mtimeNanoseconds: 1)
     }
 
     /// The stored history of a workflow, as the states it went to.

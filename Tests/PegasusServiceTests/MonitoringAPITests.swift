@@ -1,4 +1,3 @@
-import EnsembleServer
 import Foundation
 import HTTPTypes
 import Hummingbird

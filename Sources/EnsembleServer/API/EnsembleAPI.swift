@@ -1,6 +1,9 @@
+import EnsembleCore
+import EnsembleStore
 import Foundation
 import Hummingbird
 import Logging
+import PegasusAuth
 
 /// The REST API of `pegasus-em server`: Pegasus 5.1's routes and wire format (reference section 2), with honest
 /// status codes, JSON bodies as well as forms, and the operations Pegasus lacks (hold, abort, delete, trigger

@@ -1,3 +1,5 @@
+import EnsembleCore
+import EnsembleStore
 import Foundation
 
 /// The fields of a request body, from a form (`application/x-www-form-urlencoded`, as the Pegasus client sends)

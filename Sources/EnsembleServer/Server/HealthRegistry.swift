@@ -1,3 +1,5 @@
+import EnsembleCore
+import EnsembleStore
 import Foundation
 import Synchronization
 

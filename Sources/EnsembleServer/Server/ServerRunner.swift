@@ -1,6 +1,9 @@
+import EnsembleCore
+import EnsembleStore
 import Foundation
 import Hummingbird
 import Logging
+import PegasusAuth
 import PegasusConfig
 import ServiceLifecycle
 import UnixSignals

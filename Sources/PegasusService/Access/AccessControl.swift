@@ -1,7 +1,7 @@
-import EnsembleServer
 import Foundation
 import Hummingbird
 import Logging
+import PegasusAuth
 
 /// How `pegasus-service` learns who is asking (`AUTHENTICATION`).
 public enum ServiceAuthentication: Sendable {

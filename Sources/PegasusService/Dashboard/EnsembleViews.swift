@@ -1,4 +1,3 @@
-import EnsembleServer
 import Foundation
 
 /// The markup of the ensemble pages (`/u/<user>/ensembles...`). Every value goes through ``HTML`` interpolation,

@@ -1,4 +1,4 @@
-import EnsembleServer
+import EnsembleCore
 import Foundation
 import Hummingbird
 

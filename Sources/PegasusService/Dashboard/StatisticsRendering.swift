@@ -1,4 +1,4 @@
-import EnsembleServer
+import EnsembleCore
 import Foundation
 
 /// The statistics page's HTML tables and JSON documents.

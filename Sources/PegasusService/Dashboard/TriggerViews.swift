@@ -1,4 +1,4 @@
-import EnsembleServer
+import EnsembleCore
 import Foundation
 
 /// The markup of the trigger pages (`/u/<user>/triggers...`).

@@ -1,4 +1,4 @@
-import EnsembleServer
+import EnsembleCore
 
 /// How a column's stored value becomes JSON.
 enum ColumnKind: Sendable {

@@ -1,9 +1,10 @@
-import EnsembleServer
+import EnsembleCore
 import Foundation
 import Hummingbird
 import HummingbirdTLS
 import Logging
 import NIOSSL
+import PegasusAuth
 import PegasusConfig
 import ServiceLifecycle
 import UnixSignals

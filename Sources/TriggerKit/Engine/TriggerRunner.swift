@@ -163,7 +163,8 @@ public actor TriggerRunner {
                     paths, rules: options.rules, followSymlinks: options.watch.followSymlinks)
                 machine.inspected(results, now: clock.now())
             case .submit(let files, let nextFire):
-                let name = try await sink.submitFiles(triggerID: spec.id, files: files, nextFire: nextFire)
+                let name = try await sink.submitFiles(
+                    triggerID: spec.id, files: files.map(TriggerInput.init), nextFire: nextFire)
                 machine.submitted(files, workflow: name)
                 if let name {
                     logger.info(
@@ -268,11 +269,12 @@ public actor TriggerRunner {
         let now = clock.now()
         let watched = subscription?.status() ?? []
         return FileTriggerStatus(
-            roots: watched.map { FileTriggerStatus.Root(watch: $0, rule: files.rootRules[$0.root]) },
+            roots: watched.map { FileTriggerStatus.Root($0, rule: files.rootRules[$0.root]) },
             pendingFiles: files.pendingCount,
             oldestPendingAge: files.oldestPending.map { now.timeIntervalSince($0) },
             nextFire: machine.liveNextFire(now: now), quietPeriod: options.rules.quietPeriod,
-            settle: options.rules.settle, readyMarker: options.rules.readyMarker?.glob, hub: watching.hub.status())
+            settle: options.rules.settle, readyMarker: options.rules.readyMarker?.glob,
+            hub: FileTriggerStatus.Hub(watching.hub.status()))
     }
 
     /// The live next fire (file and time triggers).

@@ -1,5 +1,4 @@
 import Foundation
-import Watchers
 
 /// Where triggers deliver their work. The ensemble manager implements it with its store: each call is one
 /// transaction, so a tick or a batch of files is submitted exactly once whatever crashes.
@@ -16,7 +15,7 @@ public protocol TriggerSink: Sendable {
     /// checked inside that transaction: files it already holds (same path and identity) are left out, and when
     /// none is left nothing is submitted.
     /// - Returns: the workflow name, or nil when nothing was submitted.
-    func submitFiles(triggerID: Int64, files: [ScannedFile], nextFire: Date?) async throws -> String?
+    func submitFiles(triggerID: Int64, files: [TriggerInput], nextFire: Date?) async throws -> String?
 
     /// The deadline passed: the trigger is EXPIRED and kept in history.
     func expire(triggerID: Int64) async throws

@@ -40,6 +40,18 @@ public struct FileTriggerOptions: Sendable {
         self.excludedDirectories = excludedDirectories
     }
 
+    /// Creates options watching in `watchMode`; symbolic links below the roots are followed when
+    /// `followSymlinks` is set.
+    public init(
+        patterns: FilePatternSet, rules: ReadinessRules, maxFiles: Int, commandBytes: Int, watchMode: FileWatchMode,
+        followSymlinks: Bool, reconcileInterval: Double, excludedDirectories: [String]
+    ) {
+        self.init(
+            patterns: patterns, rules: rules, maxFiles: maxFiles, commandBytes: commandBytes,
+            watch: SubscriptionOptions(mode: watchMode.watchMode, followSymlinks: followSymlinks),
+            reconcileInterval: reconcileInterval, excludedDirectories: excludedDirectories)
+    }
+
     /// The roots the hub watches.
     public var roots: [WatchRoot] {
         patterns.watchRoots.map { WatchRoot(path: $0.path, depth: $0.depth) }
@@ -71,32 +83,4 @@ public struct FileTriggerOptions: Sendable {
         let max = sysconf(Int32(_SC_ARG_MAX))
         return Swift.min(max > 0 ? max / 2 : 64 * 1024, 1 << 20)
     }()
-}
-
-/// What `trigger-status` shows of a running file trigger.
-public struct FileTriggerStatus: Sendable, Equatable {
-    /// One watched root.
-    public struct Root: Sendable, Equatable {
-        /// How the hub watches it.
-        public var watch: RootStatus
-        /// The readiness rule its files were last judged by; nil before any file was looked at.
-        public var rule: ReadinessRule?
-    }
-
-    /// The roots, in the order of the trigger's watch roots.
-    public var roots: [Root]
-    /// Files seen but not ready yet.
-    public var pendingFiles: Int
-    /// Seconds since the longest-pending file last changed.
-    public var oldestPendingAge: Double?
-    /// The next tick as the running trigger knows it (quiet ticks are not persisted).
-    public var nextFire: Date?
-    /// The quiet period (seconds) where the writer check works.
-    public var quietPeriod: Double
-    /// The settle period (seconds) where it is refused.
-    public var settle: Double
-    /// The ready marker glob, if any.
-    public var readyMarker: String?
-    /// The server's watch hub, shared by every file trigger (watch budget, overflows).
-    public var hub: WatchHubStatus
 }

@@ -1,11 +1,14 @@
 import EMTestSupport
+import EnsembleCore
 import EnsembleServer
+import EnsembleStore
 import Foundation
 import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import PegasusAuth
 import PegasusConfig
 import Synchronization
 import Testing

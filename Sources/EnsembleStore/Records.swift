@@ -1,3 +1,4 @@
+import EnsembleCore
 import Foundation
 import GRDB
 
@@ -183,6 +184,32 @@ public struct TriggerRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var fireCount: Int
     public var lastFire: Double?
 
+    /// A trigger from its parts (a validated creation request; `id` is set by the insert).
+    package init(
+        id: Int64?, ensembleID: Int64, name: String, type: TriggerType, state: TriggerState, reason: String?,
+        created: Double, updated: Double, workflowScript: String, workflowArgs: [String],
+        definition: TriggerDefinition, basedir: String, priority: Int, nextFire: Double?, deadline: Double?,
+        fireCount: Int, lastFire: Double?
+    ) {
+        self.id = id
+        self.ensembleID = ensembleID
+        self.name = name
+        self.type = type
+        self.state = state
+        self.reason = reason
+        self.created = created
+        self.updated = updated
+        self.workflowScript = workflowScript
+        self.workflowArgs = workflowArgs
+        self.definition = definition
+        self.basedir = basedir
+        self.priority = priority
+        self.nextFire = nextFire
+        self.deadline = deadline
+        self.fireCount = fireCount
+        self.lastFire = lastFire
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, name, type, state, reason, created, updated, definition, basedir, priority, deadline
         case ensembleID = "ensemble_id"
@@ -194,41 +221,4 @@ public struct TriggerRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
-}
-
-/// The persisted definition of a trigger: Pegasus' fields (interval, timeout, patterns) and ours.
-public struct TriggerDefinition: Codable, Sendable, Equatable {
-    /// Seconds between firings (interval triggers and the batching period of file triggers).
-    public var interval: Int?
-    /// Seconds after creation at which the trigger expires.
-    public var timeout: Int?
-    /// A 5-field cron expression or `@macro`, instead of an interval.
-    public var cron: String?
-    /// The IANA time zone the cron expression is read in.
-    public var timezone: String?
-    /// What to do with ticks missed while the server was down: `none`, `one` or `all`.
-    public var catchup: String?
-    /// Absolute glob patterns (file-pattern triggers).
-    public var filePatterns: [String]?
-    /// Seconds a file must stay unchanged before it is ready.
-    public var settle: Double?
-    /// At most this many files per workflow.
-    public var maxFiles: Int?
-    /// Move submitted files into `processed/` (Pegasus' behaviour).
-    public var moveProcessed: Bool?
-    /// Force the watcher mode (`inotify`, `poll`); automatic when nil.
-    public var watchMode: String?
-    /// A sentinel glob (`*.done`, `DONE`) that must exist before a file is taken.
-    public var readyMarker: String?
-
-    public init() {}
-
-    enum CodingKeys: String, CodingKey {
-        case interval, timeout, cron, timezone, catchup, settle
-        case filePatterns = "file_patterns"
-        case maxFiles = "max_files"
-        case moveProcessed = "move_processed"
-        case watchMode = "watch_mode"
-        case readyMarker = "ready_marker"
-    }
 }

@@ -92,7 +92,7 @@ struct RunnerClockTests {
         try await s.sink.until { $0.files.count == 2 }
         let batch = try #require(s.sink.snapshot.files.last)
         #expect(batch.map(\.path) == [held])
-        #expect(batch.first?.identity.size == Int64("partial\ncomplete\n".utf8.count))
+        #expect(batch.first?.size == Int64("partial\ncomplete\n".utf8.count))
         for _ in 0..<3 { try await Self.tick(s) }
         #expect(s.sink.snapshot.files.count == 2, "submitted once")
 

@@ -28,6 +28,18 @@ public struct JobHandle: Sendable, Equatable, Codable {
     /// When the job started (epoch seconds).
     public var startedAt: Double
 
+    /// A handle from its parts (as the store keeps them, or as the launcher started the job).
+    package init(
+        kind: Kind, pid: Int32, startTicks: Int64?, processGroup: Int32, logOffset: Int64, startedAt: Double
+    ) {
+        self.kind = kind
+        self.pid = pid
+        self.startTicks = startTicks
+        self.processGroup = processGroup
+        self.logOffset = logOffset
+        self.startedAt = startedAt
+    }
+
     /// What became of a job.
     public enum Status: Sendable, Equatable {
         case running

@@ -1,7 +1,7 @@
+import EnsembleCore
 import Foundation
 import GRDB
 import TriggerKit
-import Watchers
 
 /// The trigger engine's transactions: a workflow and the record of why it was submitted (a schedule tick, or
 /// the ledger rows of its files) are written together, so a crash submits nothing twice and loses nothing.
@@ -36,7 +36,7 @@ extension EMStore {
     /// no longer running.
     public func fireTrigger(id: Int64, tick: Double, nextFire: Double?) async throws -> String? {
         try await pool.write { db in
-            guard var (t, e) = try Self.runningTrigger(db, id) else { return nil }
+            guard case (var t, let e)? = try Self.runningTrigger(db, id) else { return nil }
             let seen = try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM trigger_fire WHERE trigger_id = ? AND tick = ?", arguments: [id, tick])
             if (seen ?? 0) > 0 { return nil }
@@ -58,7 +58,6 @@ extension EMStore {
             t.updated = now
             t.reason = nil
             try t.update(db)
-            _ = e
             return name
         }
     }
@@ -73,9 +72,9 @@ extension EMStore {
     }
 
     /// Submits one workflow for the files not yet in the ledger, and records them, atomically.
-    public func submitTriggerFiles(id: Int64, files: [ScannedFile], nextFire: Double?) async throws -> String? {
+    public func submitTriggerFiles(id: Int64, files: [TriggerInput], nextFire: Double?) async throws -> String? {
         try await pool.write { db in
-            guard var (t, e) = try Self.runningTrigger(db, id) else { return nil }
+            guard case (var t, let e)? = try Self.runningTrigger(db, id) else { return nil }
             let known = try Self.ledgerContains(db, triggerID: id, files: files)
             let fresh = files.filter { !known.contains($0) }.sorted { $0.path < $1.path }
             guard !fresh.isEmpty else { return nil }
@@ -100,8 +99,7 @@ extension EMStore {
                     """)
             for (f, destination) in zip(fresh, destinations) {
                 try insert.execute(arguments: [
-                    id, f.path, Int64(bitPattern: f.identity.device), Int64(bitPattern: f.identity.inode),
-                    f.identity.size, f.identity.mtimeNanoseconds,
+                    id, f.path, Int64(bitPattern: f.device), Int64(bitPattern: f.inode), f.size, f.mtimeNanoseconds,
                     w.id, name, now, destination,
                 ])
             }
@@ -110,16 +108,15 @@ extension EMStore {
             t.updated = now
             t.reason = nil
             try t.update(db)
-            _ = e
             return name
         }
     }
 
     /// Which of these files (same path and identity) the trigger's ledger holds: the one ledger check, inside the
     /// submitting transaction.
-    static func ledgerContains(_ db: Database, triggerID: Int64, files: [ScannedFile]) throws -> Set<ScannedFile> {
+    static func ledgerContains(_ db: Database, triggerID: Int64, files: [TriggerInput]) throws -> Set<TriggerInput> {
         guard !files.isEmpty else { return [] }
-        var found: Set<ScannedFile> = []
+        var found: Set<TriggerInput> = []
         let byPath = Dictionary(grouping: files, by: \.path)
         let paths = Array(byPath.keys)
         for start in stride(from: 0, to: paths.count, by: 500) {
@@ -134,11 +131,9 @@ extension EMStore {
             for row in rows {
                 let device: Int64 = row["device"]
                 let inode: Int64 = row["inode"]
-                let f = ScannedFile(
-                    path: row["path"],
-                    identity: FileIdentity(
-                        device: UInt64(bitPattern: device), inode: UInt64(bitPattern: inode), size: row["size"],
-                        mtimeNanoseconds: row["mtime_ns"]))
+                let f = TriggerInput(
+                    path: row["path"], device: UInt64(bitPattern: device), inode: UInt64(bitPattern: inode),
+                    size: row["size"], mtimeNanoseconds: row["mtime_ns"])
                 if byPath[f.path]?.contains(f) == true { found.insert(f) }
             }
         }

@@ -25,7 +25,7 @@ public struct EMError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { message }
 
-    static func invalid(_ message: String) -> EMError { EMError(.invalid, message) }
-    static func notFound(_ message: String) -> EMError { EMError(.notFound, message) }
-    static func conflict(_ message: String) -> EMError { EMError(.conflict, message) }
+    package static func invalid(_ message: String) -> EMError { EMError(.invalid, message) }
+    package static func notFound(_ message: String) -> EMError { EMError(.notFound, message) }
+    package static func conflict(_ message: String) -> EMError { EMError(.conflict, message) }
 }

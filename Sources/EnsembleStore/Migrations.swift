@@ -1,3 +1,4 @@
+import EnsembleCore
 import GRDB
 
 /// The versioned schema of the EM store. A shipped migration is never edited: add a new one.

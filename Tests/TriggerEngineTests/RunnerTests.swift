@@ -144,7 +144,7 @@ final class RecordingSink: TriggerSink {
         var handled: Date?
         var nextFire: Date?
         var reasons: [String?] = []
-        var files: [[ScannedFile]] = []
+        var files: [[TriggerInput]] = []
     }
 
     struct Injected: Error, CustomStringConvertible {
@@ -218,7 +218,7 @@ final class RecordingSink: TriggerSink {
         }
     }
 
-    func submitFiles(triggerID: Int64, files: [ScannedFile], nextFire: Date?) async throws -> String? {
+    func submitFiles(triggerID: Int64, files: [TriggerInput], nextFire: Date?) async throws -> String? {
         try await attempt()
         state.withLock { $0.record.files.append(files) }
         return "t_files"

@@ -1,0 +1,44 @@
+import EnsembleCore
+import EnsembleStore
+import Foundation
+import TriggerKit
+
+/// Where the ensemble manager's triggers deliver their work: every call is one store transaction, so a tick or a
+/// batch of files is submitted exactly once whatever crashes. After a submission the inputs are moved into
+/// `processed/` (when the trigger asks for it) and the scheduler is woken.
+struct StoreTriggerSink: TriggerSink {
+    let store: EMStore
+    let workflows: any WorkflowControl
+    let mover: ProcessedFilesMover
+
+    func fire(triggerID: Int64, tick: Date, coalescedTicks: Int, nextFire: Date?) async throws -> String? {
+        let name = try await store.fireTrigger(
+            id: triggerID, tick: tick.timeIntervalSince1970, nextFire: nextFire?.timeIntervalSince1970)
+        if name != nil { workflows.wake() }
+        return name
+    }
+
+    func advance(triggerID: Int64, handledThrough: Date?, nextFire: Date?) async throws {
+        try await store.advanceTrigger(
+            id: triggerID, handledThrough: handledThrough?.timeIntervalSince1970,
+            nextFire: nextFire?.timeIntervalSince1970)
+    }
+
+    func submitFiles(triggerID: Int64, files: [TriggerInput], nextFire: Date?) async throws -> String? {
+        let name = try await store.submitTriggerFiles(
+            id: triggerID, files: files, nextFire: nextFire?.timeIntervalSince1970)
+        if name != nil {
+            await mover.moveRecorded()
+            workflows.wake()
+        }
+        return name
+    }
+
+    func expire(triggerID: Int64) async throws {
+        try await store.setTriggerState(id: triggerID, .expired, reason: "timeout reached")
+    }
+
+    func report(triggerID: Int64, reason: String?) async {
+        try? await store.setTriggerReason(id: triggerID, reason)
+    }
+}

@@ -1,0 +1,33 @@
+import Watchers
+
+/// A file handed to a workflow: its path and the identity it had when it was judged ready. The ledger's key:
+/// the same path with the same identity is never submitted twice; a replaced file (new inode, size or mtime) is
+/// new input.
+public struct TriggerInput: Sendable, Hashable {
+    /// Absolute path (symbolic links in it are not resolved).
+    public var path: String
+    /// `st_dev` of the filesystem holding the file.
+    public var device: UInt64
+    /// `st_ino` of the file.
+    public var inode: UInt64
+    /// `st_size` in bytes.
+    public var size: Int64
+    /// `st_mtim` as nanoseconds since the epoch.
+    public var mtimeNanoseconds: Int64
+
+    /// Creates an input from its parts (as the ledger stores them).
+    public init(path: String, device: UInt64, inode: UInt64, size: Int64, mtimeNanoseconds: Int64) {
+        self.path = path
+        self.device = device
+        self.inode = inode
+        self.size = size
+        self.mtimeNanoseconds = mtimeNanoseconds
+    }
+
+    /// The input a watcher's scanned file stands for.
+    public init(_ file: ScannedFile) {
+        self.init(
+            path: file.path, device: file.identity.device, inode: file.identity.inode, size: file.identity.size,
+            mtimeNanoseconds: file.identity.mtimeNanoseconds)
+    }
+}
