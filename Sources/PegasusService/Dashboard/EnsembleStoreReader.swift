@@ -1,4 +1,5 @@
-import EnsembleServer
+import EnsembleCore
+import EnsembleStore
 import Foundation
 
 /// One ensemble with the number of its workflows in each state (the ensembles list).
@@ -127,17 +128,7 @@ struct EnsembleStoreReader: Sendable {
 
     /// Every ensemble (or the one named) with its workflow counts, in creation order; nil without a store.
     func ensembles(named name: String? = nil) async throws(UserDataFailure) -> [EnsembleSummary]? {
-        let filter = name == nil ? "" : "WHERE e.name = ?"
-        let rows = try await query(
-            """
-            SELECT e.name, e.state, e.max_running, e.max_planning, e.created, e.updated,
-                (SELECT COUNT(*) FROM trigger t WHERE t.ensemble_id = e.id) AS trigger_count,
-                (SELECT COUNT(*) FROM trigger t WHERE t.ensemble_id = e.id AND t.state = 'RUNNING') AS running_triggers,
-                w.state AS workflow_state, COUNT(w.id) AS workflows
-            FROM ensemble e LEFT JOIN workflow w ON w.ensemble_id = e.id
-            \(filter)
-            GROUP BY e.id, w.state ORDER BY e.created, e.id
-            """, name.map { [.text($0)] } ?? [])
+        let rows = try await query(StoreReadQueries.ensembles(named: name != nil), name.map { [.text($0)] } ?? [])
         guard let rows else { return nil }
         var summaries: [EnsembleSummary] = []
         for row in rows {
@@ -157,47 +148,18 @@ struct EnsembleStoreReader: Sendable {
         return summaries
     }
 
-    /// The columns of a workflow and its history rows (`h_*`), for ``workflows(from:)``.
-    private static let workflowColumns = """
-        w.id, e.name AS ensemble_name, w.name, w.state, w.priority, w.created, w.updated, w.state_changed,
-        w.wf_uuid, w.submitdir, w.basedir, w.plan_command, w.reason, w.diagnostic, w.run_count, w.job_kind,
-        w.job_pid, t.name AS trigger_name
-        """
-
     /// One page of an ensemble's workflows, newest first, with their histories (one query).
     func workflows(ensemble: String, state: String?, offset: Int) async throws(UserDataFailure) -> [EnsembleWorkflow] {
         var arguments: [SQLValue] = [.text(ensemble)]
-        var filter = ""
-        if let state {
-            filter = "AND w.state = ?"
-            arguments.append(.text(state))
-        }
+        if let state { arguments.append(.text(state)) }
         arguments += [.int(Int64(Self.pageSize)), .int(Int64(offset))]
-        let rows = try await query(
-            """
-            WITH page AS (
-                SELECT \(Self.workflowColumns)
-                FROM workflow w JOIN ensemble e ON e.id = w.ensemble_id LEFT JOIN trigger t ON t.id = w.trigger_id
-                WHERE e.name = ? \(filter)
-                ORDER BY w.created DESC, w.id DESC LIMIT ? OFFSET ?)
-            SELECT page.*, h.time AS h_time, h.from_state AS h_from, h.to_state AS h_to, h.reason AS h_reason
-            FROM page LEFT JOIN workflow_history h ON h.workflow_id = page.id
-            ORDER BY page.created DESC, page.id DESC, h.id
-            """, arguments)
+        let rows = try await query(StoreReadQueries.workflowPage(filteredByState: state != nil), arguments)
         return Self.workflows(from: rows ?? [])
     }
 
     /// One workflow of an ensemble with its history; nil when there is none.
     func workflow(ensemble: String, name: String) async throws(UserDataFailure) -> EnsembleWorkflow? {
-        let rows = try await query(
-            """
-            SELECT \(Self.workflowColumns), h.time AS h_time, h.from_state AS h_from, h.to_state AS h_to,
-                h.reason AS h_reason
-            FROM workflow w JOIN ensemble e ON e.id = w.ensemble_id LEFT JOIN trigger t ON t.id = w.trigger_id
-                LEFT JOIN workflow_history h ON h.workflow_id = w.id
-            WHERE e.name = ? AND w.name = ?
-            ORDER BY h.id
-            """, [.text(ensemble), .text(name)])
+        let rows = try await query(StoreReadQueries.workflow, [.text(ensemble), .text(name)])
         return Self.workflows(from: rows ?? []).first
     }
 
@@ -230,12 +192,7 @@ struct EnsembleStoreReader: Sendable {
 
     /// The files a trigger handed to a workflow.
     func files(workflowID: Int64) async throws(UserDataFailure) -> [TriggerLedgerFile] {
-        let rows = try await query(
-            """
-            SELECT f.path, f.size, f.recorded, f.moved_to, f.move_done, f.workflow_name, w.state AS workflow_state
-            FROM trigger_file f LEFT JOIN workflow w ON w.id = f.workflow_id
-            WHERE f.workflow_id = ? ORDER BY f.path
-            """, [.int(workflowID)])
+        let rows = try await query(StoreReadQueries.workflowFiles, [.int(workflowID)])
         return (rows ?? []).map(Self.ledgerFile)
     }
 
@@ -244,21 +201,13 @@ struct EnsembleStoreReader: Sendable {
     /// Every trigger (or those of one ensemble), by ensemble and creation; nil without a store.
     func triggers(ensemble: String? = nil) async throws(UserDataFailure) -> [EnsembleTrigger]? {
         let rows = try await query(
-            """
-            SELECT t.*, e.name AS ensemble_name FROM trigger t JOIN ensemble e ON e.id = t.ensemble_id
-            \(ensemble == nil ? "" : "WHERE e.name = ?")
-            ORDER BY e.created, e.id, t.id
-            """, ensemble.map { [.text($0)] } ?? [])
+            StoreReadQueries.triggers(ofEnsemble: ensemble != nil), ensemble.map { [.text($0)] } ?? [])
         return rows?.map(Self.trigger)
     }
 
     /// One trigger; nil when there is none (or no store).
     func trigger(ensemble: String, name: String) async throws(UserDataFailure) -> EnsembleTrigger? {
-        let rows = try await query(
-            """
-            SELECT t.*, e.name AS ensemble_name FROM trigger t JOIN ensemble e ON e.id = t.ensemble_id
-            WHERE e.name = ? AND t.name = ?
-            """, [.text(ensemble), .text(name)])
+        let rows = try await query(StoreReadQueries.trigger, [.text(ensemble), .text(name)])
         return rows?.first.map(Self.trigger)
     }
 
@@ -267,35 +216,14 @@ struct EnsembleStoreReader: Sendable {
     /// move into `processed/` is not done. Oldest first, with the total count.
     func pendingFiles(triggerID: Int64) async throws(UserDataFailure) -> (files: [TriggerLedgerFile], total: Int) {
         let rows =
-            try await query(
-                """
-                SELECT f.path, f.size, f.recorded, f.moved_to, f.move_done, f.workflow_name, w.state AS workflow_state,
-                    COUNT(*) OVER () AS total
-                FROM trigger_file f LEFT JOIN workflow w ON w.id = f.workflow_id
-                WHERE f.trigger_id = ?
-                    AND ((f.moved_to IS NOT NULL AND f.move_done = 0) OR w.state IN ('READY', 'PLANNING'))
-                ORDER BY f.recorded, f.path LIMIT ?
-                """, [.int(triggerID), .int(Int64(Self.pendingLimit))]) ?? []
+            try await query(StoreReadQueries.pendingFiles, [.int(triggerID), .int(Int64(Self.pendingLimit))]) ?? []
         return (rows.map(Self.ledgerFile), Int(rows.first?.int("total") ?? 0))
     }
 
     /// The latest submissions of a trigger (schedule fires and file batches), newest first, each with its files.
     func submissions(trigger: EnsembleTrigger) async throws(UserDataFailure) -> [TriggerFiring] {
         let rows =
-            try await query(
-                """
-                WITH s AS (
-                    SELECT workflow_name, MAX(time) AS time, MAX(tick) AS tick, MAX(workflow_id) AS workflow_id FROM (
-                        SELECT workflow_name, time, tick, workflow_id FROM trigger_fire WHERE trigger_id = ?1
-                        UNION ALL
-                        SELECT workflow_name, recorded, NULL, workflow_id FROM trigger_file WHERE trigger_id = ?1)
-                    GROUP BY workflow_name ORDER BY time DESC LIMIT ?2)
-                SELECT s.workflow_name, s.time AS fire_time, s.tick, w.state AS workflow_state,
-                    f.path, f.size, f.recorded, f.moved_to, f.move_done
-                FROM s LEFT JOIN workflow w ON w.id = s.workflow_id
-                    LEFT JOIN trigger_file f ON f.trigger_id = ?1 AND f.workflow_name = s.workflow_name
-                ORDER BY s.time DESC, s.workflow_name, f.path
-                """, [.int(trigger.id), .int(Int64(Self.submissionLimit))]) ?? []
+            try await query(StoreReadQueries.submissions, [.int(trigger.id), .int(Int64(Self.submissionLimit))]) ?? []
         var firings: [TriggerFiring] = []
         for row in rows {
             let workflow = row.string("workflow_name")
