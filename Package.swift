@@ -4,6 +4,7 @@ import PackageDescription
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    .treatAllWarnings(as: .error),
 ]
 
 let package = Package(
@@ -72,6 +73,9 @@ let package = Package(
                 "PegasusConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -125,8 +129,9 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "EMTestSupport", "EnsembleServer", "EnsembleStore", "PegasusConfig",
+                "EMTestSupport", "EnsembleServer", "EnsembleStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -136,8 +141,7 @@ let package = Package(
         .testTarget(
             name: "LifecycleTests",
             dependencies: [
-                "EMTestSupport", "EnsembleCore", "EnsembleServer", "PegasusConfig",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "EMTestSupport", "EnsembleCore", "EnsembleServer", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -150,6 +154,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -170,7 +175,7 @@ let package = Package(
         .testTarget(
             name: "TriggerEngineTests",
             dependencies: [
-                "EMTestSupport", "EnsembleServer", "TriggerKit", "Watchers",
+                "EMTestSupport", "TriggerKit", "Watchers",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -178,7 +183,7 @@ let package = Package(
         .testTarget(
             name: "EnsembleServerTests",
             dependencies: [
-                "EnsembleCore", "EnsembleServer", "EnsembleStore", "EMTestSupport", "PegasusAuth",
+                "EnsembleCore", "EnsembleServer", "EnsembleStore", "EMTestSupport", "PegasusAuth", "PegasusConfig",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -16,7 +16,11 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import Pegasus' 2>/de
 fi
 export PEGASUS_VENV="$venv"
 
-echo "== build"
+echo "== format (swift format lint --strict) and declared dependencies"
+swift format lint --strict -r Sources Tests Package.swift
+scripts/check-targets.py
+
+echo "== build (the package's own targets treat warnings as errors)"
 swift build --build-tests
 
 echo "== monitoring fixtures (real pegasus-db-admin schema; 10, 1,000 and 100,000-job workflows)"
@@ -42,6 +46,9 @@ PEGASUS_EM_CHAOS=1 swift test --skip-build --filter Chaos || failed+=(Chaos)
 
 echo "== headless-browser test of the dashboard"
 Tests/Browser/run-browser-test.sh || failed+=(Browser)
+
+echo "== release build (what the benchmarks and the Debian package use; warnings are errors there too)"
+swift build -c release || failed+=(release-build)
 
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}"

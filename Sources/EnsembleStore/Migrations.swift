@@ -1,4 +1,3 @@
-import EnsembleCore
 import GRDB
 
 /// The versioned schema of the EM store. A shipped migration is never edited: add a new one.

@@ -1,4 +1,3 @@
-import EnsembleCore
 import EnsembleStore
 import Foundation
 import GRDB

@@ -1,5 +1,3 @@
-import EnsembleCore
-import EnsembleStore
 import Foundation
 import Hummingbird
 import Logging

@@ -1,5 +1,4 @@
 import EnsembleCore
-import EnsembleStore
 import Foundation
 
 /// The fields of a request body, from a form (`application/x-www-form-urlencoded`, as the Pegasus client sends)

@@ -1,5 +1,4 @@
 import EnsembleCore
-import EnsembleStore
 import Foundation
 import Subprocess
 import SystemPackage

@@ -1,4 +1,3 @@
-import EnsembleCore
 import Foundation
 
 /// The statistics page's HTML tables and JSON documents.

@@ -1,4 +1,3 @@
-import EnsembleCore
 import Hummingbird
 
 /// A paged, filterable, sortable collection of the monitoring API, run as two SQL statements: one that counts

@@ -1,5 +1,3 @@
-import EnsembleCore
-
 /// How a column's stored value becomes JSON.
 enum ColumnKind: Sendable {
     /// As stored (integer, text, float or null).

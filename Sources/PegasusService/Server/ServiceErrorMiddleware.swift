@@ -1,4 +1,3 @@
-import EnsembleCore
 import Foundation
 import Hummingbird
 import Logging
