@@ -4,7 +4,8 @@
 1. Every module a Swift file imports is a dependency its target declares (a target of the package, a product of
    a package dependency, or a module of the toolchain), and every declared dependency is imported somewhere in
    the target (no dead edges in the graph).
-2. The target graph drawn in docs/architecture.md (the Mermaid block) is the graph of Package.swift: the same
+2. No Swift file of a target is longer than 500 lines (split by stage: one type per file, `Type+Feature.swift`).
+3. The target graph drawn in docs/architecture.md (the Mermaid block) is the graph of Package.swift: the same
    edges between the package's own non-test targets.
 
 Usage: scripts/check-targets.py [--package-path DIR] [--architecture FILE | --no-architecture]
@@ -49,6 +50,20 @@ def target_path(package_path, target):
         return os.path.join(package_path, target["path"])
     folder = "Tests" if target["type"] == "test" else "Sources"
     return os.path.join(package_path, folder, target["name"])
+
+
+MAX_LINES = 500
+
+
+def long_files(directory):
+    for root, _, files in os.walk(directory):
+        for name in files:
+            if name.endswith(".swift"):
+                path = os.path.join(root, name)
+                with open(path, encoding="utf-8") as handle:
+                    count = sum(1 for _ in handle)
+                if count > MAX_LINES:
+                    yield path, count
 
 
 def imports_of(directory):
@@ -107,6 +122,8 @@ def main():
                 problems.append(f"{target['name']}: imports {module} without declaring it ({files[0]})")
         for module in sorted(declared - set(used)):
             problems.append(f"{target['name']}: declares {module} but no file imports it")
+        for path, count in long_files(target_path(args.package_path, target)):
+            problems.append(f"{path}: {count} lines (at most {MAX_LINES}: split it by stage)")
 
     if not args.no_architecture:
         drawn = mermaid_edges(os.path.join(args.package_path, args.architecture))
@@ -129,7 +146,7 @@ def main():
         print(problem)
     if problems:
         sys.exit(1)
-    print(f"{len(package['targets'])} targets: every import declared, every dependency used"
+    print(f"{len(package['targets'])} targets: every import declared, every dependency used, no file over {MAX_LINES} lines"
           + ("" if args.no_architecture else ", architecture graph matches Package.swift"))
 
 

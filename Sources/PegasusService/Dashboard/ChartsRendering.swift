@@ -1,3 +1,4 @@
+import EnsembleCore
 import Foundation
 
 /// Draws the charts page: three SVG charts made on the server (no script, no external asset), each with a

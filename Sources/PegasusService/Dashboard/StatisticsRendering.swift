@@ -1,3 +1,4 @@
+import EnsembleCore
 import Foundation
 
 /// The statistics page's HTML tables and JSON documents.

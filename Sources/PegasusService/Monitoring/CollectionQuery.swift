@@ -1,3 +1,4 @@
+import EnsembleCore
 import Hummingbird
 
 /// A paged, filterable, sortable collection of the monitoring API, run as two SQL statements: one that counts

@@ -1,3 +1,4 @@
+import EnsembleCore
 import Foundation
 import Hummingbird
 

@@ -1,3 +1,5 @@
+import EnsembleCore
+
 /// How a column's stored value becomes JSON.
 enum ColumnKind: Sendable {
     /// As stored (integer, text, float or null).

@@ -1,3 +1,5 @@
+import EnsembleCore
+
 /// `.../workflow/<w>/files`: the workflow's `workflow_files` rows, each with its LFN (`rc_lfn.lfn`), PFNs
 /// (`rc_pfn`) and replica-catalog metadata (`rc_meta`).
 ///
