@@ -32,7 +32,7 @@ import Testing
         #expect(!policy.isAdmin("alice2"))
         #expect(!policy.isAdmin(""))
         #expect(try AdminPolicy(.string("*")).isAdmin("anyone"))
-        #expect(!(try AdminPolicy(.none)).isAdmin("alice"))
+        #expect(!(try AdminPolicy(ConfigValue?.none)).isAdmin("alice"))
     }
 
     @Test(arguments: [ConfigValue.bool(true), .int(3), .list([.int(1)]), .dict([])])
