@@ -39,7 +39,7 @@ public struct PegasusConfiguration: Sendable {
         }
     }
 
-    /// The built-in defaults (reference section 6.2 plus the EM's own keys).
+    /// The built-in defaults (Pegasus' `Pegasus/service/defaults.py` plus the EM's own keys).
     public static func defaults(uid: UInt32) -> [String: ConfigValue] {
         [
             "SERVER_HOST": .string("localhost"),

@@ -4,9 +4,9 @@ import EnsembleServer
 import Foundation
 import Testing
 
-/// The planner-output parsing of reference section 3.6 and the fixes of closing items 1-3: the submit directory
-/// is the last existing-directory token of the last `pegasus-run` line (or `--json` `submit_dir`), the wf_uuid
-/// comes from braindump.yml, and every missing piece is an error with a message.
+/// The planner-output parsing, made robust where Pegasus only greps the planner's output for `pegasus-run`: the
+/// submit directory is the last existing-directory token of the last `pegasus-run` line (or `--json`
+/// `submit_dir`), the wf_uuid comes from braindump.yml, and every missing piece is an error with a message.
 struct PlanOutputTests {
     /// A temporary basedir with an absolute and a relative submit directory.
     struct Dirs {

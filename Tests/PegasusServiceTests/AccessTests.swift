@@ -10,8 +10,9 @@ import Testing
 
 @testable import PegasusService
 
-/// ADMIN_USERS parsing, login throttling, and the access rules of every request (reference section 6.3 with its
-/// defects fixed), checked through the real router with an authenticator that knows fixed passwords.
+/// ADMIN_USERS parsing, login throttling, and the access rules of every request (Pegasus' rules with its defects
+/// fixed, see "pegasus-service" in docs/compatibility.md), checked through the real router with an authenticator
+/// that knows fixed passwords.
 @Suite struct AdminPolicyTests {
     @Test(arguments: [
         (ConfigValue?.none, AdminPolicy.nobody), (.some(.none), .nobody), (.bool(false), .nobody),

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The state of an ensemble (reference section 3.1).
+/// The state of an ensemble, as in Pegasus: ACTIVE (on creation), PAUSED or HELD.
 public enum EnsembleState: String, Sendable, Codable, CaseIterable {
     /// Plans and runs workflows within its limits.
     case active = "ACTIVE"
@@ -18,7 +18,9 @@ public enum EnsembleState: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// The state of a workflow in an ensemble (reference sections 3.1-3.3).
+/// The state of a workflow in an ensemble, Pegasus' nine states: READY (on submission), then PLANNING, QUEUED and
+/// RUNNING as the scheduler moves it on, ending in SUCCESSFUL, FAILED, PLAN_FAILED, RUN_FAILED or ABORTED; the
+/// changes a user may ask for (replan, rerun, abort) are in ``userTransition(to:)``.
 public enum WorkflowState: String, Sendable, Codable, CaseIterable {
     case ready = "READY"
     case planning = "PLANNING"

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Pegasus' validation rules for names, limits and priorities (reference section 3.4), with its messages.
+/// Pegasus' validation rules for ensemble and workflow names, limits (`max_running`, `max_planning`) and
+/// priorities, with its messages.
 public enum Validation {
     /// Ensemble and workflow names: not empty, shorter than 100 characters, `^[a-zA-Z0-9_-]+$`.
     /// - Parameter what: `ensemble` or `workflow`, used in the messages that Pegasus words per kind.

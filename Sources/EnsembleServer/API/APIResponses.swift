@@ -36,7 +36,7 @@ struct URLBase {
     func workflow(_ e: String, _ w: String) -> String { workflows(e) + "/" + w }
 }
 
-/// JSON shapes of the resources (reference section 2.1, plus our fields).
+/// JSON shapes of the resources: Pegasus 5.1's fields (times as epoch floats, absolute `href`s), plus our fields.
 enum Resources {
     static func ensemble(_ e: EnsembleRecord, _ urls: URLBase) -> JSONValue {
         [

@@ -5,9 +5,9 @@ import Hummingbird
 import Logging
 import PegasusAuth
 
-/// The REST API of `pegasus-em server`: Pegasus 5.1's routes and wire format (reference section 2), with honest
-/// status codes, JSON bodies as well as forms, and the operations Pegasus lacks (hold, abort, delete, trigger
-/// detail).
+/// The REST API of `pegasus-em server`: Pegasus 5.1's routes and wire format, with honest status codes, JSON
+/// bodies as well as forms, and the operations Pegasus lacks (hold, abort, delete, trigger detail). What is kept
+/// and what differs on purpose: docs/compatibility.md.
 public struct EnsembleAPI: Sendable {
     let manager: EnsembleManager
     let health: HealthRegistry

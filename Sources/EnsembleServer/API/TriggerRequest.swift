@@ -3,8 +3,9 @@ import EnsembleStore
 import Foundation
 import TriggerKit
 
-/// Validation of a trigger creation request, in Pegasus' order and with its messages (reference section 2.4),
-/// plus what Pegasus does not check: the name rule, an executable script, and valid glob patterns.
+/// Validation of a trigger creation request, in Pegasus' order (trigger, workflow_script, workflow_args, interval,
+/// timeout, file_patterns) and with its messages, plus what Pegasus does not check: the name rule, an executable
+/// script, and valid glob patterns.
 enum TriggerRequest {
     static func parse(_ f: RequestFields, type: TriggerType, now: Double) throws -> TriggerRecord {
         guard let name = f.string("trigger"), !name.isEmpty else {

@@ -4,7 +4,8 @@ import Foundation
 import Subprocess
 import SystemPackage
 
-/// The `analyze` report: Pegasus' text (reference section 2.3) followed by the reason and the state history.
+/// The `analyze` report: Pegasus' text (state, plan command, workflow log, pegasus-analyzer output, failure hint)
+/// followed by the reason and the state history.
 enum WorkflowAnalysis {
     static func report(
         _ w: WorkflowRecord, log: String, history: [WorkflowHistoryRecord], environment: [String: String]

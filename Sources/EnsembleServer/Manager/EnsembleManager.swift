@@ -10,7 +10,8 @@ public protocol WorkflowControl: Sendable {
     /// A workflow was aborted by the user; stop its planner or call `pegasus-remove`.
     /// - Parameter previous: the workflow as it was before the abort (its state says what is in flight).
     func aborted(_ previous: WorkflowRecord, ensemble: String) async
-    /// The `analyze` report of a workflow (reference section 2.3 plus the state history).
+    /// The `analyze` report of a workflow: Pegasus' text (state, plan command, workflow log, pegasus-analyzer
+    /// output, failure hint) plus the state history.
     func analyze(_ workflow: WorkflowRecord, ensemble: String) async throws -> String
 }
 

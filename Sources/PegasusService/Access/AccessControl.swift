@@ -25,7 +25,8 @@ public struct UserScope: Sendable {
     public var emDatabase: String { target.pegasusDirectory + "/em.db" }
 }
 
-/// Authentication and authorisation of `pegasus-service` (reference section 6.3, with its defects fixed).
+/// Authentication and authorisation of `pegasus-service`: Pegasus' rules with its defects fixed (see
+/// "pegasus-service" in docs/compatibility.md).
 public struct AccessControl: Sendable {
     public let authentication: ServiceAuthentication
     public let admins: AdminPolicy

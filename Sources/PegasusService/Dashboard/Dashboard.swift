@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 
-/// The dashboard pages, `/u/<user>/...` (reference section 7.2): server-rendered HTML without JavaScript, real
+/// The dashboard pages, `/u/<user>/...` (listed in docs/dashboard.md): server-rendered HTML without JavaScript, real
 /// status codes, every value escaped by ``HTML``, every list paged in SQL.
 public struct Dashboard: Sendable {
     let access: AccessControl

@@ -2,7 +2,7 @@ import EnsembleCore
 import Foundation
 import Hummingbird
 
-/// The monitoring REST API, `/api/v1/user/<username>/...` (reference section 7.3; see docs/monitoring-api.md).
+/// The monitoring REST API of Pegasus 5.1, `/api/v1/user/<username>/...` (see docs/monitoring-api.md).
 ///
 /// Every route reads the target user's data through ``UserScope/data``: the root workflows from the master
 /// database, everything under `/root/<m_wf_id>/workflow` from the root workflow's STAMPEDE database.

@@ -2,7 +2,7 @@ import EnsembleCore
 import Foundation
 import Hummingbird
 
-/// The dashboard's statistics and charts pages (reference section 7.2), under `/u/<user>`:
+/// The dashboard's statistics and charts pages (Pegasus' pages of the same names), under `/u/<user>`:
 ///
 /// - `r/<root_wf_id>/w/<wf_id>/statistics[?page=N][&format=json]`: the tables of `pegasus-statistics`
 ///   (workflow summary, workflow statistics, job breakdown, job statistics paginated, integrity);

@@ -1,0 +1,3 @@
+enum ArithmeticOperator: String, Equatable {
+    case add = "+", subtract = "-", multiply = "*", divide = "/"
+}

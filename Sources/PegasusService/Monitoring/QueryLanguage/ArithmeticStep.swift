@@ -1,0 +1,4 @@
+struct ArithmeticStep: Equatable {
+    let op: ArithmeticOperator
+    let operand: QueryNode
+}

@@ -1,0 +1,4 @@
+struct ComparisonStep: Equatable {
+    let op: ComparisonOperator
+    let operand: QueryNode
+}
