@@ -3,8 +3,8 @@ import Foundation
 import Testing
 
 /// The real Pegasus 5.1.3 `pegasus-em` client (PyPI `pegasus-wms==5.1.3`) against our server: its commands work
-/// unchanged and print exactly the formats of reference 1.2, and server errors appear as `ERROR: <message>` with
-/// exit 1 (reference 1.3).
+/// unchanged and print exactly Pegasus' formats, and server errors appear as `ERROR: <message>` with
+/// exit 1, as with Pegasus.
 ///
 /// The client hard-codes `http://127.0.0.1:<uid + 7919>`, so every test here runs a server on that fixed port:
 /// the suite is serialized, and no other suite of this package uses the port.
@@ -322,7 +322,7 @@ struct PegasusClient {
         #expect(result.stdout == "ERROR: \(message)\n", "pegasus-em \(args)", sourceLocation: sourceLocation)
     }
 
-    // MARK: - Pegasus' formats (reference 1.2)
+    // MARK: - Pegasus' formats
 
     /// Python's `formatts` with TZ=UTC: `%Y-%m-%d %H:%M:%S %Z` of the floored time.
     static func formatts(_ timestamp: Double) -> String {

@@ -73,7 +73,7 @@ struct DomainTests {
     }
 
     @Test(
-        "user transitions of reference 3.3, plus abort and replan of aborted workflows",
+        "Pegasus' user transitions, plus abort and replan of aborted workflows",
         arguments: [
             (.planFailed, "READY", .ready, nil),
             (.planFailed, "QUEUED", nil, "Can only replan workflows in PLAN_FAILED state"),

@@ -6,7 +6,7 @@ import GRDB
 import HTTPTypes
 import Testing
 
-/// `/ensembles` and `/ensembles/<e>`: validation rules and messages of reference 2.2 and 3.4 with our status codes
+/// `/ensembles` and `/ensembles/<e>`: Pegasus' validation rules and messages with our status codes
 /// (400 invalid, 404 unknown, 409 duplicate or conflict), and the operations Pegasus lacks (hold, delete).
 @Suite(.timeLimit(.minutes(1)))
 struct EnsembleRoutesTests {

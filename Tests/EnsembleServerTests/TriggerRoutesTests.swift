@@ -6,11 +6,11 @@ import Foundation
 import HTTPTypes
 import Testing
 
-/// `/ensembles/<e>/triggers[...]`: Pegasus' validation order and messages (reference 2.4), plus our checks,
+/// `/ensembles/<e>/triggers[...]`: Pegasus' validation order and messages, plus our checks,
 /// trigger detail, 404 for an unknown ensemble and DELETE's 202.
 @Suite(.timeLimit(.minutes(1)))
 struct TriggerRoutesTests {
-    /// The interval texts of reference 2.4 that Pegasus accepts, with their seconds, and our compound forms.
+    /// The interval texts Pegasus accepts, with their seconds, and our compound forms.
     static let acceptedDurations: [(String, Int)] = [
         ("10s", 10), ("10 s", 10), ("10  m", 600), ("010s", 10), ("10S", 10), (" 5m ", 300), ("1h", 3600),
         ("2d", 172_800), ("2D", 172_800), ("1h30m", 5400), ("1h 30m 15s", 5415),

@@ -6,7 +6,7 @@ import GRDB
 import HTTPTypes
 import Testing
 
-/// `/ensembles/<e>/workflows[/<w>]`: submission rules, the user transitions of reference 3.3 (plus abort),
+/// `/ensembles/<e>/workflows[/<w>]`: submission rules, Pegasus' user transitions (plus abort),
 /// priority edits, and delete.
 @Suite(.timeLimit(.minutes(1)))
 struct WorkflowRoutesTests {
@@ -195,7 +195,7 @@ struct WorkflowRoutesTests {
         }
     }
 
-    // MARK: - User transitions (reference 3.3, plus abort)
+    // MARK: - User transitions (Pegasus', plus abort)
 
     /// Every (current, requested) pair: the resulting state, or the status and message.
     static let transitions: [(WorkflowState, String, Result)] = {

@@ -20,7 +20,7 @@ func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) rethrows
     return try condition()
 }
 
-/// Detached jobs (reference 3.6 "Launching", closing items 4 and 13): liveness by pid and start time, result
+/// Detached jobs (docs/lifecycle.md): liveness by pid and start time, result
 /// files, argv passed without a shell, process-group kills.
 @Suite(.timeLimit(.minutes(1)))
 struct JobTests {
@@ -204,7 +204,7 @@ struct JobTests {
     }
 }
 
-/// Completion detection from the master DB (reference 3.7, closing item 5): only rows at or after the run's
+/// Completion detection from the master DB (docs/lifecycle.md): only rows at or after the run's
 /// start count, so a previous run's termination is ignored and later edits never hide a termination.
 @Suite(.timeLimit(.minutes(1)))
 struct MasterDatabaseTests {

@@ -2,7 +2,7 @@ import EMTestSupport
 import Foundation
 import Testing
 
-/// Throttles and priority (reference 3.5, closing item 7): limits are never exceeded, free slots go strictly by
+/// Throttles and priority (docs/lifecycle.md): limits are never exceeded, free slots go strictly by
 /// priority (higher first) then FIFO, and a slot freed during a pass never goes to a lower priority.
 @Suite(.timeLimit(.minutes(2)))
 struct SchedulingTests {

@@ -118,7 +118,7 @@ struct UserActionTests {
         #expect(Date().timeIntervalSince(started) < 10)
     }
 
-    /// `pegasus-em hold` / `release` through the client: HELD behaves as PAUSED (reference 3.1).
+    /// `pegasus-em hold` / `release` through the client: HELD behaves as PAUSED (Pegasus' rule).
     @Test func holdAndRelease() async throws {
         let h = try Harness()
         try await h.createEnsemble("e")
@@ -141,7 +141,7 @@ struct UserActionTests {
     }
 
     /// Priority edits while RUNNING bump `updated`; in Pegasus a termination older than the edit is then ignored
-    /// forever (reference 3.7). Here the termination rows are written *after* the edit but stamped *before* it, as
+    /// forever (a Pegasus defect, docs/lifecycle.md). Here the termination rows are written *after* the edit but stamped *before* it, as
     /// when monitord records the end and the user edits before the scheduler looks: still SUCCESSFUL / FAILED.
     @Test func priorityEditsNeverHideATermination() async throws {
         let h = try Harness()

@@ -17,7 +17,7 @@ func planners(in directory: String) -> [Int32] {
     }
 }
 
-/// Every path through the lifecycle (reference 3.2, 3.6, 3.7; closing items 1-3, 5, 9), end to end: a real
+/// Every path through the lifecycle (docs/lifecycle.md), end to end: a real
 /// server, real planners and pegasus-run (the simulator), the real store and master DB. `EM_INTERVAL` is 30 s,
 /// so reaching each state in a few seconds shows the scheduler is woken by events, not by its interval.
 @Suite(.timeLimit(.minutes(1)))

@@ -62,7 +62,7 @@ public enum TriggerType: String, Sendable, Codable, CaseIterable {
 
 extension WorkflowState {
     /// The target of a user's state change through the API (`replan`, `rerun`, `abort`), checked against the
-    /// current state. Pegasus' rules (reference 3.3) plus abort of active workflows and replan of aborted ones.
+    /// current state. Pegasus' rules (docs/compatibility.md) plus abort of active workflows and replan of aborted ones.
     /// - Returns: the state to enter.
     public func userTransition(to requested: String) throws(EMError) -> WorkflowState {
         let target = WorkflowState(rawValue: requested.uppercased())

@@ -4,7 +4,7 @@ import Logging
 import PegasusAuth
 
 /// HTTP Basic authentication in front of every route but `/health`, and authorisation: the EM serves only the
-/// user it runs as (reference item 19), so another user with a valid password gets 403.
+/// user it runs as (a defect of Pegasus fixed, docs/compatibility.md), so another user with a valid password gets 403.
 struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
     let authenticator: any Authenticator
     let owner: String

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 
-/// The ensemble manager pages of the dashboard (reference, "strictly better" item 33): a user's ensembles with
+/// The ensemble manager pages of the dashboard (new in this implementation, docs/dashboard.md): a user's ensembles with
 /// their throttles and workflow counts, an ensemble's workflows with their state histories and links to their
 /// monitoring pages, a workflow's details, and the triggers with their schedules, pending files and submissions.
 ///

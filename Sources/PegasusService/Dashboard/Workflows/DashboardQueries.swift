@@ -99,7 +99,7 @@ struct MasterListQueries: Sendable {
     }
 }
 
-/// Which latest job instances a job tab lists (reference 7.2 "Job tabs").
+/// Which latest job instances a job tab lists (the job tabs of Pegasus' dashboard, docs/dashboard.md).
 enum JobTab: String, CaseIterable, Sendable {
     /// Latest instance with a non-zero exit code.
     case failed
