@@ -6,8 +6,8 @@ import Testing
     import Glibc
 #endif
 
-/// Crash recovery (product section 4: planners survive an EM restart and are re-attached or their result
-/// recovered; closing item 3: nothing stuck): SIGKILL the server with planners and runs in flight, let some of
+/// Crash recovery (planners survive an EM restart and are re-attached or their result
+/// recovered; nothing stuck): SIGKILL the server with planners and runs in flight, let some of
 /// them finish (or be killed) while it is down, restart, and every workflow reaches the final state its knobs
 /// call for.
 @Suite(.timeLimit(.minutes(1)))

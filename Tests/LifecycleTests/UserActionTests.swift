@@ -6,7 +6,7 @@ import Testing
     import Glibc
 #endif
 
-/// What users do to workflows and ensembles while they move (product section 4, closing items 5 and 12):
+/// What users do to workflows and ensembles while they move (docs/lifecycle.md):
 /// abort in every active state, pause/activate, hold/release, priority edits that never hide a termination.
 @Suite(.timeLimit(.minutes(1)))
 struct UserActionTests {

@@ -25,7 +25,7 @@ struct WorkflowPathTests {
     @Test func successfulWorkflow() async throws {
         let h = try Harness()
         try await h.createEnsemble("e")
-        // Arguments reach the planner verbatim (argv array, no shell): closing item 13.
+        // Arguments reach the planner verbatim (argv array, no shell).
         let odd = ["two words", "$HOME", "`id`", "\"dq\"", "it's", "*"]
         try h.script(
             "plan-args.sh",
@@ -79,7 +79,7 @@ struct WorkflowPathTests {
         #expect(report.body.contains("Workflow failure detected"))
     }
 
-    /// Each planner fault ends in PLAN_FAILED with its reason, never stuck in PLANNING (closing items 1-3).
+    /// Each planner fault ends in PLAN_FAILED with its reason, never stuck in PLANNING.
     @Test func planFailures() async throws {
         let h = try Harness()
         try await h.createEnsemble("e", maxPlanning: 8)
@@ -174,7 +174,7 @@ struct WorkflowPathTests {
     }
 
     /// No master DB row long after pegasus-run (monitord not writing there): a diagnostic, not a state change
-    /// (closing item 6); it appears once MASTER_DB_GRACE has passed, without waiting for EM_INTERVAL.
+    /// (a Pegasus defect fixed); it appears once MASTER_DB_GRACE has passed, without waiting for EM_INTERVAL.
     @Test func missingMasterRowsGiveADiagnostic() async throws {
         let h = try Harness(settings: ["MASTER_DB_GRACE": "1"])
         try await h.createEnsemble("e")
