@@ -1,7 +1,7 @@
 // dashboard-bench: server time of the dashboard pages on the monitoring fixtures.
 //
-//   Tests/Fixtures/monitoring/make-fixtures.sh /tmp/pegasus-service-fixtures
-//   Tests/Fixtures/monitoring/make-fixtures.sh --workflows small --bulk-workflows 10000 /tmp/dashboard-bulk
+//   tools/monitoring-fixtures/make-fixtures.sh /tmp/pegasus-service-fixtures
+//   tools/monitoring-fixtures/make-fixtures.sh --workflows small --bulk-workflows 10000 /tmp/dashboard-bulk
 //   swift build -c release --product dashboard-bench
 //   .build/release/dashboard-bench /tmp/pegasus-service-fixtures [--bulk /tmp/dashboard-bulk] [--requests N]
 //       [--dump DIR]    (also writes each page to DIR/pageN.html)

@@ -6,7 +6,7 @@
 //
 // Pass: seeds a temporary EM store with N workflows (default 100,000) in 10 ensembles, of which `--active`
 // (default 1,000) are RUNNING with a wf_uuid and a finished pegasus-run (so the pass follows them through the
-// master DB), and a Pegasus master DB (schema from Tests/PegasusSimulator) holding a master_workflow row and
+// master DB), and a Pegasus master DB (schema from tools/pegasus-standins) holding a master_workflow row and
 // WORKFLOW_STARTED/TERMINATED rows for every workflow. Then times `pass()`:
 //   A. steady state: nothing changed since the last pass (the common case while workflows run);
 //   B. churn: before each pass, 10 running workflows get a WORKFLOW_TERMINATED row, so the pass also commits
