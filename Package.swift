@@ -13,6 +13,8 @@ let package = Package(
         .executable(name: "pegasus-em", targets: ["pegasus-em"]),
         .executable(name: "pegasus-service", targets: ["pegasus-service"]),
         .library(name: "EnsembleServer", targets: ["EnsembleServer"]),
+        .library(name: "Watchers", targets: ["Watchers"]),
+        .library(name: "PegasusService", targets: ["PegasusService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -103,16 +105,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "watchers-bench", dependencies: ["Watchers"], path: "Benchmarks/watchers-bench"),
-        .executableTarget(name: "scheduler-bench", dependencies: ["EnsembleServer"], path: "Benchmarks/scheduler-bench"),
-        .executableTarget(
-            name: "dashboard-bench",
-            dependencies: [
-                "PegasusService", .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Benchmarks/dashboard-bench"),
         .target(
             name: "EMTestSupport",
             dependencies: [

@@ -1,8 +1,9 @@
 // scheduler-bench: the cost of one WorkflowScheduler pass over a large store, and the latency from a workflow
 // submission to its planner's start.
 //
-//   swift build -c release --product scheduler-bench && .build/release/scheduler-bench \
-//       [--workflows N] [--active N] [--passes N] [--submissions N] [--only pass|latency]
+//   swift build -c release --package-path Benchmarks
+//   Benchmarks/.build/release/scheduler-bench [--workflows N] [--active N] [--passes N] [--submissions N] \
+//       [--only pass|latency]
 //
 // Pass: seeds a temporary EM store with N workflows (default 100,000) in 10 ensembles, of which `--active`
 // (default 1,000) are RUNNING with a wf_uuid and a finished pegasus-run (so the pass follows them through the
@@ -33,12 +34,15 @@ func ms(_ d: Duration) -> String {
     return String(format: "%.2f ms", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
 }
 
-/// The repository root (where Package.swift is), found from this file.
+/// The repository root (the main package's directory, holding tools/pegasus-standins), found from this file. Not
+/// the nearest Package.swift: that is the Benchmarks package's.
 func repositoryRoot() -> String {
     var url = URL(fileURLWithPath: #filePath)
     while url.path != "/" {
         url.deleteLastPathComponent()
-        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent("tools/pegasus-standins").path) {
+            return url.path
+        }
     }
     return FileManager.default.currentDirectoryPath
 }
