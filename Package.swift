@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "pegasus-em", targets: ["pegasus-em"]),
         .executable(name: "pegasus-service", targets: ["pegasus-service"]),
         .library(name: "EnsembleServer", targets: ["EnsembleServer"]),
+        .library(name: "Watchers", targets: ["Watchers"]),
+        .library(name: "PegasusService", targets: ["PegasusService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A demo of pegasus-em: the ensemble manager with a file-pattern trigger, on the bundled example workflows.
-# Pegasus' planner and HTCondor are replaced by the Pegasus simulator (Tests/PegasusSimulator), which prints the
+# Pegasus' planner and HTCondor are replaced by the Pegasus simulator (tools/pegasus-standins), which prints the
 # same output and writes the same submit directories and master DB rows as Pegasus 5.1.3 without running jobs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,7 @@ AUTHENTICATION = "NoAuthentication"
 EM_ALLOW_ROOT = True
 EM_PORT = 0
 CONF
-export PEGASUS_HOME="$root/Tests/PegasusSimulator"  # the Pegasus simulator's pegasus-plan, pegasus-run, ...
+export PEGASUS_HOME="$root/tools/pegasus-standins"  # the Pegasus simulator's pegasus-plan, pegasus-run, ...
 export PATH="$PEGASUS_HOME/bin:$PATH"
 
 "$em" server -v >"$demo/server.log" 2>&1 &

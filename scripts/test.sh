@@ -24,10 +24,10 @@ echo "== build (the package's own targets treat warnings as errors)"
 swift build --build-tests
 
 echo "== monitoring fixtures (real pegasus-db-admin schema; 10, 1,000 and 100,000-job workflows)"
-Tests/Fixtures/monitoring/make-fixtures.sh "${TMPDIR:-/tmp}/pegasus-service-fixtures" >/dev/null
+tools/monitoring-fixtures/make-fixtures.sh "${TMPDIR:-/tmp}/pegasus-service-fixtures" >/dev/null
 
 echo "== Pegasus simulator self-test"
-Tests/PegasusSimulator/selftest.sh
+tools/pegasus-standins/selftest.sh
 
 # One test target at a time: the end-to-end suites start real servers and processes, and timing assertions are
 # more trustworthy when the 2 cores are not shared with every other suite at once.
@@ -39,13 +39,13 @@ for target in PegasusConfigTests WatchersTests TriggerKitTests EnsembleServerTes
 done
 
 echo "== Apache httpd accepts the shipped reverse-proxy configuration (apachectl -t)"
-PEGASUS_INSTALL_APACHE=1 Tests/Deployment/check-apache-config.sh || failed+=(apache-config)
+PEGASUS_INSTALL_APACHE=1 tools/deployment-check/check-apache-config.sh || failed+=(apache-config)
 
 echo "== trigger chaos test (SIGKILL at random moments while files arrive)"
 PEGASUS_EM_CHAOS=1 swift test --skip-build --filter Chaos || failed+=(Chaos)
 
 echo "== headless-browser test of the dashboard"
-Tests/Browser/run-browser-test.sh || failed+=(Browser)
+tools/browser-test/run-browser-test.sh || failed+=(Browser)
 
 echo "== release build (what the benchmarks and the Debian package use; warnings are errors there too)"
 swift build -c release || failed+=(release-build)

@@ -32,6 +32,6 @@ public enum Binaries {
 
     /// The Pegasus simulator's `bin` directory (stand-ins for pegasus-plan, pegasus-run, ...).
     public static var simulatorBin: String {
-        repositoryRoot.appendingPathComponent("Tests/PegasusSimulator/bin").path
+        repositoryRoot.appendingPathComponent("tools/pegasus-standins/bin").path
     }
 }

@@ -214,7 +214,7 @@ struct ServiceAccessTests {
             let dash = users["dash"]!
             let output = "/tmp/\(dash.name)-fixtures"
             defer { try? FileManager.default.removeItem(atPath: output) }
-            let script = Binaries.repositoryRoot.appendingPathComponent("Tests/Fixtures/monitoring/make-fixtures.sh")
+            let script = Binaries.repositoryRoot.appendingPathComponent("tools/monitoring-fixtures/make-fixtures.sh")
             let made = try await run([script.path, "--user", dash.name, "--workflows", "small,hostile", output])
             try #require(made.status == 0, "\(made.stderr)")
             let home = output + "/home/\(dash.name)"

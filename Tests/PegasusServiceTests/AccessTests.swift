@@ -235,7 +235,7 @@ struct FixedPasswords: Authenticator {
 /// Small master databases with the exact pegasus-db-admin schema (through the Pegasus simulator's script).
 enum MasterFixture {
     static func make(_ path: String, labels: [String]) async throws {
-        let script = Binaries.repositoryRoot.appendingPathComponent("Tests/PegasusSimulator/make-master-db.sh").path
+        let script = Binaries.repositoryRoot.appendingPathComponent("tools/pegasus-standins/make-master-db.sh").path
         let made = try ProcessRunner.run([script, path])
         try #require(made.status == 0, "\(made.stderr)")
         var sql = "BEGIN;"

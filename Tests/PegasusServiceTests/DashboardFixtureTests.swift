@@ -73,7 +73,7 @@ enum BulkFixtures {
     static func manifest() throws -> [String: Any] {
         try generated.withLock { state in
             if let state { return state }
-            let script = Binaries.repositoryRoot.appendingPathComponent("Tests/Fixtures/monitoring/make-fixtures.sh")
+            let script = Binaries.repositoryRoot.appendingPathComponent("tools/monitoring-fixtures/make-fixtures.sh")
             let process = Process()
             process.executableURL = script
             process.arguments = ["--bulk-workflows", String(count), "--workflows", "small,missing-db", directory]

@@ -126,7 +126,7 @@ struct EnsembleFixture {
 
         // The master database knows the linked workflow only.
         let master = home.path + "/.pegasus/workflow.db"
-        let script = Binaries.repositoryRoot.appendingPathComponent("Tests/PegasusSimulator/make-master-db.sh").path
+        let script = Binaries.repositoryRoot.appendingPathComponent("tools/pegasus-standins/make-master-db.sh").path
         let result = try ProcessRunner.run([script, master])
         #expect(result.status == 0, "make-master-db.sh: \(result.stderr)")
         let queue = try DatabaseQueue(path: master)

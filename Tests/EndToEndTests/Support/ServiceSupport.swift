@@ -108,7 +108,7 @@ enum ServiceSupport {
     /// one root workflow per label.
     static func makeMasterDatabase(_ path: String, labels: [String], dbURL: String? = nil) async throws {
         let make = try await run([
-            Binaries.repositoryRoot.appendingPathComponent("Tests/PegasusSimulator/make-master-db.sh").path, path,
+            Binaries.repositoryRoot.appendingPathComponent("tools/pegasus-standins/make-master-db.sh").path, path,
         ])
         guard make.status == 0 else { throw ServiceTestError(description: "make-master-db: \(make.stderr)") }
         var sql = "BEGIN;"

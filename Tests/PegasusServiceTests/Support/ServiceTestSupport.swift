@@ -7,7 +7,7 @@ import Synchronization
 @testable import PegasusService
 
 /// The monitoring fixtures (master and STAMPEDE databases with the real Pegasus schema and synthetic runs),
-/// generated once by `Tests/Fixtures/monitoring/make-fixtures.sh` and cached on disk by generator version.
+/// generated once by `tools/monitoring-fixtures/make-fixtures.sh` and cached on disk by generator version.
 enum ServiceFixtures {
     /// Where the default fixture set lives.
     static let directory = FileManager.default.temporaryDirectory.path + "/pegasus-service-fixtures"
@@ -28,7 +28,7 @@ enum ServiceFixtures {
     }
 
     private static func generate() throws(FixtureError) -> [String: any Sendable] {
-        let script = Binaries.repositoryRoot.appendingPathComponent("Tests/Fixtures/monitoring/make-fixtures.sh").path
+        let script = Binaries.repositoryRoot.appendingPathComponent("tools/monitoring-fixtures/make-fixtures.sh").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: script)
         process.arguments = [directory]

@@ -7,7 +7,7 @@
 # the submit directory, so the output of pegasus-plan must NOT be redirected, and --submit must
 # not be used (pegasus-em runs pegasus-run itself).
 # Extra arguments are passed on to pegasus-plan (with the Pegasus simulator, e.g. --sim-status 1
-# to make the run fail; see Tests/PegasusSimulator/README.md).
+# to make the run fail; see tools/pegasus-standins/README.md).
 set -euo pipefail
 cd "$(dirname "$0")"
 exec pegasus-plan --dir submit --sites condorpool --output-sites local workflow.yml "$@"

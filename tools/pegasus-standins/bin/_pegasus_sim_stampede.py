@@ -1,6 +1,6 @@
 """Pegasus simulator: the per-workflow STAMPEDE database (<submitdir>/<label>-0.stampede.db).
 
-Part of the "Pegasus simulator" test stand-ins (Tests/PegasusSimulator). NOT Pegasus.
+Part of the "Pegasus simulator" test stand-ins (tools/pegasus-standins). NOT Pegasus.
 
 The simulated pegasus-monitord fills the tables pegasus-analyzer reads (workflow, workflowstate,
 host, job, job_instance, jobstate, invocation) with the same schema as the master DB (Pegasus

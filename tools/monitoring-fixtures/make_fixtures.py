@@ -49,7 +49,7 @@ BIN = "/usr/bin"
 MANIFEST = "manifest.json"
 GENERATED = ("home", "pegasus-statistics", "pegasus-analyzer", MANIFEST)
 
-# BRAINDUMP field order as the 5.1 planner writes it (Tests/PegasusSimulator/bin/_pegasus_sim_common.py)
+# BRAINDUMP field order as the 5.1 planner writes it (tools/pegasus-standins/bin/_pegasus_sim_common.py)
 BRAINDUMP_FIELDS = (
     "user", "grid_dn", "submit_hostname", "root_wf_uuid", "wf_uuid", "dax", "dax_label",
     "dax_index", "dax_version", "pegasus_wf_name", "timestamp", "basedir", "submit_dir",

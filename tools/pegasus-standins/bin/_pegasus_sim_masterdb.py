@@ -1,6 +1,6 @@
 """Pegasus simulator: the Pegasus 5.1.3 master database ("workflow.db").
 
-Part of the "Pegasus simulator" test stand-ins (Tests/PegasusSimulator). NOT Pegasus.
+Part of the "Pegasus simulator" test stand-ins (tools/pegasus-standins). NOT Pegasus.
 
 MASTER_DB_DDL is the exact DDL that the real Pegasus 5.1.3 writes, taken verbatim from
 ``sqlite_master.sql`` of a database created by

@@ -1,6 +1,6 @@
 """Pegasus simulator: the detached process that plays HTCondor DAGMan and pegasus-monitord.
 
-Part of the "Pegasus simulator" test stand-ins (Tests/PegasusSimulator). NOT Pegasus.
+Part of the "Pegasus simulator" test stand-ins (tools/pegasus-standins). NOT Pegasus.
 
 Started by the simulated `pegasus-run` in its own session (setsid), with stdin from /dev/null and
 stdout/stderr appended to <submitdir>/pegasus-sim-daemon.log, so it survives the caller and the

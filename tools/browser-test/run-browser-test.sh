@@ -12,7 +12,7 @@
 # Why a throwaway user: the dashboard resolves the target user's home from the password database (getpwnam)
 # and never serves root's data. So the test creates a system user `pegasus-browser` whose home is a fresh
 # temporary directory holding
-#   - a copy of the monitoring fixtures' master database (Tests/Fixtures/monitoring, the same cached set the
+#   - a copy of the monitoring fixtures' master database (tools/monitoring-fixtures, the same cached set the
 #     Swift tests use in /tmp/pegasus-service-fixtures); its rows point at the fixtures' submit directories and
 #     STAMPEDE databases, which are world-readable and read in place;
 #   - an ensemble manager store made by the real `pegasus-em server` running as that user with the Pegasus
@@ -25,7 +25,7 @@
 # Needs root (user creation, and `apt-get install chromium` when Chromium is missing); otherwise it prints
 # SKIPPED and exits 0. Exit 1 on any failure.
 #
-# Usage: Tests/Browser/run-browser-test.sh        (after `swift build`)
+# Usage: tools/browser-test/run-browser-test.sh        (after `swift build`)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -57,7 +57,7 @@ if [[ ! -x $bin/pegasus-service || ! -x $bin/pegasus-em ]]; then
 fi
 
 fixtures=/tmp/pegasus-service-fixtures
-Tests/Fixtures/monitoring/make-fixtures.sh "$fixtures" > /dev/null
+tools/monitoring-fixtures/make-fixtures.sh "$fixtures" > /dev/null
 manifest=$fixtures/manifest.json
 # label -> "master_wf_id stampede_wf_id wf_uuid"
 fixture() {
@@ -130,7 +130,7 @@ chown -R "$uid:$gid" "$tmp"
 # fixtures to the throwaway user for the run (cleanup gives them back to root).
 chown -R "$uid:$gid" "$fixtures"
 
-simulator=$root/Tests/PegasusSimulator
+simulator=$root/tools/pegasus-standins
 # Runs a command as the throwaway user.
 as_user() {
     setpriv --reuid="$uid" --regid="$gid" --init-groups -- env -i HOME="$home" USER="$user" LOGNAME="$user" \

@@ -1,6 +1,6 @@
 """Pegasus simulator: the few bits of click (8.x) command-line behaviour the 5.1.3 tools show.
 
-Part of the "Pegasus simulator" test stand-ins (Tests/PegasusSimulator). NOT Pegasus.
+Part of the "Pegasus simulator" test stand-ins (tools/pegasus-standins). NOT Pegasus.
 """
 
 import os

@@ -1,6 +1,6 @@
 """Pegasus simulator: helpers shared by the stand-in tools.
 
-Part of the "Pegasus simulator" test stand-ins (Tests/PegasusSimulator). NOT Pegasus.
+Part of the "Pegasus simulator" test stand-ins (tools/pegasus-standins). NOT Pegasus.
 Standard library only; runs with the system python3.
 """
 

@@ -1,6 +1,7 @@
 // watchers-bench: latency, throughput and set-up cost of the Watchers module on real inotify.
 //
-//   swift build -c release --product watchers-bench && .build/release/watchers-bench [--files N] [--seconds S]
+//   swift build -c release --package-path Benchmarks
+//   Benchmarks/.build/release/watchers-bench [--files N] [--seconds S]
 //
 // Prints a Markdown table (copied into docs/PERFORMANCE.md, section "Watchers").
 

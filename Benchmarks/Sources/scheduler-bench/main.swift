@@ -1,12 +1,13 @@
 // scheduler-bench: the cost of one WorkflowScheduler pass over a large store, and the latency from a workflow
 // submission to its planner's start.
 //
-//   swift build -c release --product scheduler-bench && .build/release/scheduler-bench \
-//       [--workflows N] [--active N] [--passes N] [--submissions N] [--only pass|latency]
+//   swift build -c release --package-path Benchmarks
+//   Benchmarks/.build/release/scheduler-bench [--workflows N] [--active N] [--passes N] [--submissions N] \
+//       [--only pass|latency]
 //
 // Pass: seeds a temporary EM store with N workflows (default 100,000) in 10 ensembles, of which `--active`
 // (default 1,000) are RUNNING with a wf_uuid and a finished pegasus-run (so the pass follows them through the
-// master DB), and a Pegasus master DB (schema from Tests/PegasusSimulator) holding a master_workflow row and
+// master DB), and a Pegasus master DB (schema from tools/pegasus-standins) holding a master_workflow row and
 // WORKFLOW_STARTED/TERMINATED rows for every workflow. Then times `pass()`:
 //   A. steady state: nothing changed since the last pass (the common case while workflows run);
 //   B. churn: before each pass, 10 running workflows get a WORKFLOW_TERMINATED row, so the pass also commits
@@ -33,12 +34,15 @@ func ms(_ d: Duration) -> String {
     return String(format: "%.2f ms", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
 }
 
-/// The repository root (where Package.swift is), found from this file.
+/// The repository root (the main package's directory, holding tools/pegasus-standins), found from this file. Not
+/// the nearest Package.swift: that is the Benchmarks package's.
 func repositoryRoot() -> String {
     var url = URL(fileURLWithPath: #filePath)
     while url.path != "/" {
         url.deleteLastPathComponent()
-        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent("tools/pegasus-standins").path) {
+            return url.path
+        }
     }
     return FileManager.default.currentDirectoryPath
 }

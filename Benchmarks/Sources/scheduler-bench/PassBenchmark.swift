@@ -65,7 +65,7 @@ enum PassBenchmark {
         let maker = Process()
         maker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         maker.arguments = [
-            "python3", repositoryRoot() + "/Tests/PegasusSimulator/bin/_pegasus_sim_masterdb.py", masterPath,
+            "python3", repositoryRoot() + "/tools/pegasus-standins/bin/_pegasus_sim_masterdb.py", masterPath,
         ]
         maker.standardOutput = FileHandle.nullDevice
         try maker.run()

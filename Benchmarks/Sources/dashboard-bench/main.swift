@@ -1,10 +1,10 @@
 // dashboard-bench: server time of the dashboard pages on the monitoring fixtures.
 //
-//   Tests/Fixtures/monitoring/make-fixtures.sh /tmp/pegasus-service-fixtures
-//   Tests/Fixtures/monitoring/make-fixtures.sh --workflows small --bulk-workflows 10000 /tmp/dashboard-bulk
-//   swift build -c release --product dashboard-bench
-//   .build/release/dashboard-bench /tmp/pegasus-service-fixtures [--bulk /tmp/dashboard-bulk] [--requests N]
-//       [--dump DIR]    (also writes each page to DIR/pageN.html)
+//   tools/monitoring-fixtures/make-fixtures.sh /tmp/pegasus-service-fixtures
+//   tools/monitoring-fixtures/make-fixtures.sh --workflows small --bulk-workflows 10000 /tmp/dashboard-bulk
+//   swift build -c release --package-path Benchmarks
+//   Benchmarks/.build/release/dashboard-bench /tmp/pegasus-service-fixtures [--bulk /tmp/dashboard-bulk]
+//       [--requests N] [--dump DIR]    (--dump also writes each page to DIR/pageN.html)
 //
 // The router of `pegasus-service` (`ServiceRouter.make`, NoAuthentication, no process switching, one shared
 // in-process reader as in production) answers each request in process: the measured time is the server's,

@@ -1,11 +1,11 @@
 #!/bin/bash
-# Self-test of the Pegasus simulator (Tests/PegasusSimulator): runs the stand-in pegasus-plan,
+# Self-test of the Pegasus simulator (tools/pegasus-standins): runs the stand-in pegasus-plan,
 # pegasus-run, pegasus-remove and pegasus-analyzer in a temporary HOME and checks their output,
 # the submit directories, braindump.yml and the master DB rows. Where a Pegasus 5.1.3 virtualenv
 # exists ($PEGASUS_VENV, else /tmp/pegvenv) it also compares with the real tools: braindump
 # parsing, pegasus-run output, pegasus-analyzer output and the master DB schema.
 #
-# Usage: Tests/PegasusSimulator/selftest.sh      (KEEP_TMP=1 keeps the temporary directory)
+# Usage: tools/pegasus-standins/selftest.sh      (KEEP_TMP=1 keeps the temporary directory)
 # Prints one line per check and a final "N passed, M failed"; exits 1 if any check failed.
 set -euo pipefail
 
