@@ -13,9 +13,12 @@ let package = Package(
     products: [
         .executable(name: "pegasus-em", targets: ["pegasus-em"]),
         .executable(name: "pegasus-service", targets: ["pegasus-service"]),
+        // Libraries for the benchmarks package (Benchmarks/), which depends on this one by path.
+        .library(name: "EnsembleStore", targets: ["EnsembleStore"]),
         .library(name: "EnsembleServer", targets: ["EnsembleServer"]),
-        .library(name: "Watchers", targets: ["Watchers"]),
+        .library(name: "PegasusConfig", targets: ["PegasusConfig"]),
         .library(name: "PegasusService", targets: ["PegasusService"]),
+        .library(name: "Watchers", targets: ["Watchers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

@@ -6,6 +6,7 @@ import PackageDescription
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    .treatAllWarnings(as: .error),
 ]
 
 let package = Package(
@@ -28,9 +29,9 @@ let package = Package(
         .executableTarget(
             name: "scheduler-bench",
             dependencies: [
-                // SubmitLatency.swift also imports PegasusConfig, which the main package does not export as a
-                // product; it is built as a dependency of EnsembleServer.
                 .product(name: "EnsembleServer", package: "pegasus-em"),
+                .product(name: "EnsembleStore", package: "pegasus-em"),
+                .product(name: "PegasusConfig", package: "pegasus-em"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

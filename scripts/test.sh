@@ -17,8 +17,9 @@ fi
 export PEGASUS_VENV="$venv"
 
 echo "== format (swift format lint --strict) and declared dependencies"
-swift format lint --strict -r Sources Tests Package.swift
+swift format lint --strict -r Sources Tests Package.swift Benchmarks/Sources Benchmarks/Package.swift
 scripts/check-targets.py
+scripts/check-targets.py --package-path Benchmarks --no-architecture
 
 echo "== build (the package's own targets treat warnings as errors)"
 swift build --build-tests
@@ -49,6 +50,9 @@ tools/browser-test/run-browser-test.sh || failed+=(Browser)
 
 echo "== release build (what the benchmarks and the Debian package use; warnings are errors there too)"
 swift build -c release || failed+=(release-build)
+
+echo "== the benchmarks package builds against this one (Benchmarks/, by path)"
+swift build --package-path Benchmarks || failed+=(benchmarks-build)
 
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}"

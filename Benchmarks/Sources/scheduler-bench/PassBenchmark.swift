@@ -1,4 +1,5 @@
 import EnsembleServer
+import EnsembleStore
 import Foundation
 import GRDB
 import Logging
