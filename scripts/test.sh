@@ -16,10 +16,13 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import Pegasus' 2>/de
 fi
 export PEGASUS_VENV="$venv"
 
+# Format and target checks are reported with the tests (a formatting slip must not hide the test results).
+failed=()
 echo "== format (swift format lint --strict) and declared dependencies"
-swift format lint --strict -r Sources Tests Package.swift Benchmarks/Sources Benchmarks/Package.swift
-scripts/check-targets.py
-scripts/check-targets.py --package-path Benchmarks --no-architecture
+swift format lint --strict -r Sources Tests Package.swift Benchmarks/Sources Benchmarks/Package.swift \
+    || failed+=(format)
+scripts/check-targets.py || failed+=(check-targets)
+scripts/check-targets.py --package-path Benchmarks --no-architecture || failed+=(check-targets-benchmarks)
 
 echo "== build (the package's own targets treat warnings as errors)"
 swift build --build-tests
@@ -32,7 +35,6 @@ tools/pegasus-standins/selftest.sh
 
 # One test target at a time: the end-to-end suites start real servers and processes, and timing assertions are
 # more trustworthy when the 2 cores are not shared with every other suite at once.
-failed=()
 for target in PegasusConfigTests WatchersTests TriggerKitTests EnsembleServerTests EMClientTests LifecycleTests \
     TriggerEngineTests PegasusServiceTests EndToEndTests; do
     echo "== swift test: $target"
@@ -48,7 +50,7 @@ PEGASUS_EM_CHAOS=1 swift test --skip-build --filter Chaos || failed+=(Chaos)
 echo "== headless-browser test of the dashboard"
 tools/browser-test/run-browser-test.sh || failed+=(Browser)
 
-echo "== release build (what the benchmarks and the Debian package use; warnings are errors there too)"
+echo "== release build (what trigger-bench runs and the Debian package ships; warnings are errors there too)"
 swift build -c release || failed+=(release-build)
 
 echo "== the benchmarks package builds against this one (Benchmarks/, by path)"

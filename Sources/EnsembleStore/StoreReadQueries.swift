@@ -6,12 +6,12 @@ import EnsembleCore
 /// the tables they read, and the store's tests prepare every one of them against the current schema.
 ///
 /// Each query names the columns it returns; positional arguments are listed with it.
-public enum StoreReadQueries {
+package enum StoreReadQueries {
     /// Ensembles in creation order with their workflow counts, one row per (ensemble, workflow state):
     /// `name, state, max_running, max_planning, created, updated, trigger_count, running_triggers,
     /// workflow_state` (NULL for an ensemble without workflows) `, workflows`.
     /// Arguments: the ensemble name when `named`.
-    public static func ensembles(named: Bool) -> String {
+    package static func ensembles(named: Bool) -> String {
         """
         SELECT e.name, e.state, e.max_running, e.max_planning, e.created, e.updated,
             (SELECT COUNT(*) FROM trigger t WHERE t.ensemble_id = e.id) AS trigger_count,
@@ -36,7 +36,7 @@ public enum StoreReadQueries {
     /// wf_uuid, submitdir, basedir, plan_command, reason, diagnostic, run_count, job_kind, job_pid, trigger_name,
     /// h_time, h_from, h_to, h_reason` (the `h_` columns NULL without history).
     /// Arguments: ensemble name, the state when `filteredByState`, page size, offset.
-    public static func workflowPage(filteredByState: Bool) -> String {
+    package static func workflowPage(filteredByState: Bool) -> String {
         """
         WITH page AS (
             SELECT \(workflowColumns)
@@ -51,7 +51,7 @@ public enum StoreReadQueries {
 
     /// One workflow with its history, the columns of ``workflowPage(filteredByState:)``.
     /// Arguments: ensemble name, workflow name.
-    public static let workflow = """
+    package static let workflow = """
         SELECT \(workflowColumns), h.time AS h_time, h.from_state AS h_from, h.to_state AS h_to,
             h.reason AS h_reason
         FROM workflow w JOIN ensemble e ON e.id = w.ensemble_id LEFT JOIN trigger t ON t.id = w.trigger_id
@@ -66,7 +66,7 @@ public enum StoreReadQueries {
         """
 
     /// The files a trigger handed to a workflow, by path: the ledger columns. Arguments: workflow id.
-    public static let workflowFiles = """
+    package static let workflowFiles = """
         SELECT \(ledgerColumns)
         FROM trigger_file f LEFT JOIN workflow w ON w.id = f.workflow_id
         WHERE f.workflow_id = ? ORDER BY f.path
@@ -74,7 +74,7 @@ public enum StoreReadQueries {
 
     /// Triggers by ensemble and creation: every column of the `trigger` table (`workflow_args` and `definition`
     /// as JSON text) and `ensemble_name`. Arguments: the ensemble name when `ofEnsemble`.
-    public static func triggers(ofEnsemble: Bool) -> String {
+    package static func triggers(ofEnsemble: Bool) -> String {
         """
         SELECT t.*, e.name AS ensemble_name FROM trigger t JOIN ensemble e ON e.id = t.ensemble_id
         \(ofEnsemble ? "WHERE e.name = ?" : "")
@@ -83,7 +83,7 @@ public enum StoreReadQueries {
     }
 
     /// One trigger, the columns of ``triggers(ofEnsemble:)``. Arguments: ensemble name, trigger name.
-    public static let trigger = """
+    package static let trigger = """
         SELECT t.*, e.name AS ensemble_name FROM trigger t JOIN ensemble e ON e.id = t.ensemble_id
         WHERE e.name = ? AND t.name = ?
         """
@@ -91,7 +91,7 @@ public enum StoreReadQueries {
     /// Files recorded by a trigger whose workflow has not been handed to HTCondor yet (waiting for planning,
     /// which includes waiting for the move into `processed/`, or being planned) or whose move is not done;
     /// oldest first: the ledger columns and `total` (all such files). Arguments: trigger id, limit.
-    public static let pendingFiles = """
+    package static let pendingFiles = """
         SELECT \(ledgerColumns), COUNT(*) OVER () AS total
         FROM trigger_file f LEFT JOIN workflow w ON w.id = f.workflow_id
         WHERE f.trigger_id = ?
@@ -104,7 +104,7 @@ public enum StoreReadQueries {
     /// `workflow_name, fire_time, tick` (NULL for a file batch) `, workflow_state` (NULL when the workflow was
     /// deleted) `, path, size, recorded, moved_to, move_done` (NULL without files).
     /// Arguments: `?1` trigger id, `?2` how many submissions.
-    public static let submissions = """
+    package static let submissions = """
         WITH s AS (
             SELECT workflow_name, MAX(time) AS time, MAX(tick) AS tick, MAX(workflow_id) AS workflow_id FROM (
                 SELECT workflow_name, time, tick, workflow_id FROM trigger_fire WHERE trigger_id = ?1

@@ -60,7 +60,7 @@ struct SchedulingTests {
         #expect(observed == expected)
     }
 
-    /// Reference 3.5's inversion example: max_running 1, R (priority 5) RUNNING and finishing, Q1 (priority 10)
+    /// The priority inversion Pegasus allows (docs/lifecycle.md): max_running 1, R (priority 5) RUNNING and finishing, Q1 (priority 10)
     /// and Q2 (priority 0) QUEUED. Pegasus walks one sorted list, skips Q1 (slot full), frees R's slot and gives
     /// it to Q2. Here the freed slot goes to Q1.
     @Test func noPriorityInversion() async throws {

@@ -83,7 +83,7 @@ struct WorkflowPathTests {
     @Test func planFailures() async throws {
         let h = try Harness()
         try await h.createEnsemble("e", maxPlanning: 8)
-        // Reference 3.6: Pegasus counts grep's status, so "printed the line, then exit 3" succeeded there.
+        // Pegasus 5.1 counts grep's status, so "printed the line, then exit 3" succeeded there.
         try h.script(
             "line-then-3.sh",
             """

@@ -239,7 +239,7 @@ import Testing
             Self.base + "?q=Running&time=year",
         ]
         let app = DashboardClient.application(access: DashboardClient.access(home: home))
-        // Every view of the 10,000-workflow list answers; how fast is measured by Benchmarks/dashboard-bench.
+        // Every view of the 10,000-workflow list answers; how fast is measured by dashboard-bench (Benchmarks/).
         let responses = try await app.test(.router) { client in
             var answers: [(String, DashboardResponse)] = []
             for path in paths {

@@ -104,7 +104,7 @@ import Testing
     }
 
     /// Paging through the 100,000-job workflow answers pages of 100 (the speed itself is measured by
-    /// Benchmarks/dashboard-bench, not asserted here).
+    /// Benchmarks/Sources/dashboard-bench, not asserted here).
     @Test func largeWorkflowPages() async throws {
         let fixture = try MonitoringFixture.load()
         let base =

@@ -1,4 +1,4 @@
-import EnsembleServer
+@_spi(Benchmarks) import EnsembleServer
 import EnsembleStore
 import Foundation
 import GRDB

@@ -1,5 +1,3 @@
-import Foundation
-
 /// The persisted definition of a trigger: Pegasus' fields (interval, timeout, patterns) and ours.
 public struct TriggerDefinition: Codable, Sendable, Equatable {
     /// Seconds between firings (interval triggers and the batching period of file triggers).

@@ -172,9 +172,9 @@ public actor WorkflowScheduler: Service, WorkflowControl {
 
     // MARK: - The pass
 
-    /// Runs one pass and drops what it leaves to watch (for `scheduler-bench`; public because the benchmarks are a
-    /// package of their own, Benchmarks/Package.swift).
-    public func runPassForBenchmark() async throws { _ = try await pass() }
+    /// Runs one pass and drops what it leaves to watch (for `scheduler-bench`, a package of its own: public only
+    /// to importers that ask for the `Benchmarks` SPI).
+    @_spi(Benchmarks) public func runPassForBenchmark() async throws { _ = try await pass() }
 
     /// One scheduling pass: free finished slots first, then fill free slots by priority.
     func pass() async throws -> Watch {

@@ -1,7 +1,6 @@
 import EnsembleStore
 import Foundation
 import Logging
-import TriggerKit
 
 #if canImport(Glibc)
     import Glibc
@@ -9,18 +8,25 @@ import TriggerKit
 
 /// Moves submitted inputs into `processed/` (Pegasus' behaviour, on request), exactly once: the destination was
 /// chosen and recorded with the workflow in the submitting transaction; a file already there, or replaced
-/// meanwhile, is not moved again. The renames run on the file triggers' I/O thread, never on the concurrency pool,
-/// one batch after the other.
+/// meanwhile, is not moved again. The renames run on a serial queue of their own, one batch after the other:
+/// never on the concurrency pool, and never behind the triggers' scans.
 struct ProcessedFilesMover: Sendable {
     let store: EMStore
-    let watching: FileWatching
     let logger: Logger
+    private static let queue = DispatchQueue(label: "pegasus-em.processed-moves")
+
+    init(store: EMStore, logger: Logger) {
+        self.store = store
+        self.logger = logger
+    }
 
     /// Carries out every recorded move that is not done yet (after a submission, and at start for the moves a
     /// crash interrupted).
     func moveRecorded() async {
         guard let moves = try? await store.pendingMoves(), !moves.isEmpty else { return }
-        let outcomes = await watching.perform { moves.map(Self.move) }
+        let outcomes = await withCheckedContinuation { continuation in
+            Self.queue.async { continuation.resume(returning: moves.map(Self.move)) }
+        }
         for case (let move, let problem?) in zip(moves, outcomes) {
             switch problem {
             case .vanished:

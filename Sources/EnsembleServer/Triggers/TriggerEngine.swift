@@ -7,7 +7,7 @@ import TriggerKit
 
 /// The trigger engine as the ensemble manager runs it: TriggerKit's supervisor (the service to run), fed with
 /// the stored triggers, delivering into the store (``StoreTriggerSink``) and moving submitted inputs into
-/// `processed/` (``ProcessedFilesMover``) on the file triggers' I/O thread.
+/// `processed/` (``ProcessedFilesMover``).
 public struct TriggerEngine: TriggerControl {
     /// The service to run in the server's service group.
     public let supervisor: TriggerSupervisor
@@ -23,8 +23,7 @@ public struct TriggerEngine: TriggerControl {
     ) throws {
         let reconcileInterval = try configuration.seconds("RECONCILE_INTERVAL") ?? 300
         let excluded = [configuration.home + "/.pegasus"]
-        let watching = FileWatching()
-        let mover = ProcessedFilesMover(store: store, watching: watching, logger: logger)
+        let mover = ProcessedFilesMover(store: store, logger: logger)
         self.store = store
         self.logger = logger
         self.reconcileInterval = reconcileInterval
@@ -40,7 +39,7 @@ public struct TriggerEngine: TriggerControl {
                         excluded: excluded)
                 }
             },
-            watching: watching, onCycle: { health.cycle("triggers") })
+            onCycle: { health.cycle("triggers") })
         health.register("triggers")
     }
 

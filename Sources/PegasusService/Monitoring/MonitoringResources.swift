@@ -102,7 +102,7 @@ struct MonitoringRow {
     }
 }
 
-/// The resources of section 7.3, with the columns of Pegasus 5.1.3's schema (`Pegasus/db/schema.py`).
+/// The resources of the monitoring API (docs/monitoring-api.md), with the columns of Pegasus 5.1.3's schema (`Pegasus/db/schema.py`).
 enum MonitoringResources {
     /// `master_workflow` (prefix `r`). `db_url` is withheld: it is an internal path, and the API serves the
     /// data behind it anyway.

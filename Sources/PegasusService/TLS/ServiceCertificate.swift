@@ -5,10 +5,6 @@ import NIOSSL
 import SwiftASN1
 import X509
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The TLS certificate and key `pegasus-service` serves. It always serves HTTPS.
 ///
 /// With `CERTIFICATE` and `PRIVATE_KEY` (paths to PEM files) both set, that pair is served as is. Otherwise a

@@ -22,12 +22,6 @@ public final class FileWatching: Sendable {
         worker.shutdown()
     }
 
-    /// Runs other blocking file work (such as moving submitted inputs into `processed/`) on the worker thread,
-    /// after the work queued before it.
-    public func perform<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await worker.run(work)
-    }
-
     /// Scans roots on the worker thread and keeps the trigger's input files (matching runs there too). A caller
     /// cancelled before its scan started gets nothing and does not wait behind the queue.
     func scan(_ roots: [WatchRoot], followSymlinks: Bool, filter: FileFilter) async -> [ScannedFile] {

@@ -25,7 +25,7 @@ public struct TriggerInput: Sendable, Hashable {
     }
 
     /// The input a watcher's scanned file stands for.
-    public init(_ file: ScannedFile) {
+    init(_ file: ScannedFile) {
         self.init(
             path: file.path, device: file.identity.device, inode: file.identity.inode, size: file.identity.size,
             mtimeNanoseconds: file.identity.mtimeNanoseconds)

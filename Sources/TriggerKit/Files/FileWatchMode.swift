@@ -2,7 +2,7 @@ import Watchers
 
 /// How a file trigger's roots are watched: what a trigger asks for (`watch_mode`) and, in a status, what a root
 /// uses.
-public enum FileWatchMode: String, Sendable, Hashable {
+public enum FileWatchMode: Sendable, Hashable {
     /// inotify on local filesystems, polling on network and cluster filesystems and when inotify runs out.
     case automatic
     /// Always inotify (still polling when the kernel refuses more watches, rather than missing files).
