@@ -38,7 +38,8 @@ tools/pegasus-standins/selftest.sh
 for target in PegasusConfigTests WatchersTests TriggerKitTests EnsembleServerTests EMClientTests LifecycleTests \
     TriggerEngineTests PegasusServiceTests EndToEndTests; do
     echo "== swift test: $target"
-    swift test --skip-build --filter "^$target\." || failed+=("$target")
+    # The chaos test runs in its own step below (it needs PEGASUS_EM_CHAOS=1).
+    swift test --skip-build --filter "^$target\." --skip Chaos || failed+=("$target")
 done
 
 echo "== Apache httpd accepts the shipped reverse-proxy configuration (apachectl -t)"
