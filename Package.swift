@@ -189,6 +189,7 @@ let package = Package(
             name: "EnsembleServerTests",
             dependencies: [
                 "EnsembleCore", "EnsembleServer", "EnsembleStore", "EMTestSupport", "PegasusAuth", "PegasusConfig",
+                "TriggerKit",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -44,7 +44,7 @@ extension EMStore {
             if let job, w.job != job { return nil }
             let now = Self.now()
             if let (state, reason) = change(&w) {
-                try Self.transition(db, &w, to: state, reason: reason, now: now)
+                try self.transition(db, &w, to: state, reason: reason, now: now)
             } else {
                 try w.update(db)
             }

@@ -6,12 +6,57 @@ import TriggerKit
 /// The trigger engine's transactions: a workflow and the record of why it was submitted (a schedule tick, or
 /// the ledger rows of its files) are written together, so a crash submits nothing twice and loses nothing.
 extension EMStore {
-    /// The trigger if it is still running, with its ensemble.
-    static func runningTrigger(_ db: Database, _ id: Int64) throws -> (TriggerRecord, EnsembleRecord)? {
-        guard let t = try TriggerRecord.fetchOne(db, key: id), t.state == .running,
+    /// The trigger with its ensemble, if it still exists.
+    static func liveTrigger(_ db: Database, _ id: Int64) throws -> (TriggerRecord, EnsembleRecord)? {
+        guard let t = try TriggerRecord.fetchOne(db, key: id),
             let e = try EnsembleRecord.fetchOne(db, key: t.ensembleID)
         else { return nil }
         return (t, e)
+    }
+
+    /// Why the overlap policy holds a tick back: a workflow of the trigger still READY, PLANNING, QUEUED or
+    /// RUNNING (nil under `allow`, or when none is).
+    static func overlapBlock(_ db: Database, _ t: TriggerRecord) throws -> String? {
+        guard let policy = t.definition.overlap, policy != "allow" else { return nil }
+        let active = WorkflowState.active.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT name, state FROM workflow WHERE trigger_id = ? AND state IN (\(active))
+                    ORDER BY id LIMIT 1
+                    """, arguments: [t.id])
+        else { return nil }
+        let name: String = row["name"]
+        let state: String = row["state"]
+        return "workflow \(name) is still \(state)"
+    }
+
+    /// Applies the overlap policy to a tick (or a batch of files) about to be submitted: nil to go ahead, or the
+    /// result that replaces the submission. A scheduled tick is skipped (counted, with the reason, in the
+    /// history) or, under `buffer-one`, becomes the buffered tick if none is; the buffered tick itself waits
+    /// quietly; a manual one is refused.
+    static func applyOverlap(_ db: Database, _ t: inout TriggerRecord, tick: Double, kind: FireKind, now: Double)
+        throws -> SubmissionResult?
+    {
+        guard let reason = try overlapBlock(db, t) else { return nil }
+        switch kind {
+        case .manual:
+            return .skipped(reason)
+        case .buffered:
+            return .buffered(reason)
+        case .scheduled:
+            if t.definition.overlap == "buffer-one" && t.bufferedTick == nil {
+                t.bufferedTick = tick
+                try recordEvent(db, triggerID: t.id!, "buffered", user: nil, detail: reason, now: now)
+                return .buffered(reason)
+            }
+            t.skippedTicks += 1
+            t.lastSkipTime = now
+            t.lastSkipReason = reason
+            try recordEvent(db, triggerID: t.id!, "skipped", user: nil, detail: reason, now: now, coalesce: true)
+            return .skipped(reason)
+        }
     }
 
     /// A free workflow name `<trigger>_<ts>`, `<trigger>_<ts>_2`, ... in the ensemble.
@@ -32,15 +77,34 @@ extension EMStore {
         }
     }
 
-    /// Submits the workflow of a schedule tick once: nil when the tick was already recorded or the trigger is
-    /// no longer running.
-    public func fireTrigger(id: Int64, tick: Double, nextFire: Double?) async throws -> String? {
+    /// Submits the workflow of a tick once. A scheduled tick already recorded, or a trigger no longer running,
+    /// submits nothing; the overlap policy may skip or buffer it (``applyOverlap(_:_:tick:kind:now:)``). A manual
+    /// tick leaves the schedule position alone.
+    public func fireTrigger(id: Int64, tick: Double, nextFire: Double?, kind: FireKind = .scheduled) async throws
+        -> SubmissionResult
+    {
         try await pool.write { db in
-            guard case (var t, let e)? = try Self.runningTrigger(db, id) else { return nil }
-            let seen = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM trigger_fire WHERE trigger_id = ? AND tick = ?", arguments: [id, tick])
-            if (seen ?? 0) > 0 { return nil }
+            guard case (var t, let e)? = try Self.liveTrigger(db, id), t.state == .running else { return .notRunning }
+            // The buffered tick went already (a later tick's workflow took its place).
+            if kind == .buffered && t.bufferedTick == nil { return .nothing }
+            if kind != .manual {
+                let seen = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM trigger_fire WHERE trigger_id = ? AND tick = ? AND manual = 0",
+                    arguments: [id, tick])
+                if (seen ?? 0) > 0 { return .nothing }
+            }
             let now = Self.now()
+            if kind == .scheduled {
+                t.lastFire = max(t.lastFire ?? tick, tick)
+                t.nextFire = nextFire
+            }
+            if let held = try Self.applyOverlap(db, &t, tick: tick, kind: kind, now: now) {
+                if kind == .scheduled {
+                    t.updated = now
+                    try t.update(db)
+                }
+                return held
+            }
             let name = try Self.freeWorkflowName(db, ensembleID: e.id!, trigger: t.name, time: tick)
             let w = try Self.insertWorkflow(
                 db, ensemble: e,
@@ -49,16 +113,21 @@ extension EMStore {
                     triggerID: id),
                 now: now)
             try db.execute(
-                sql:
-                    "INSERT INTO trigger_fire (trigger_id, tick, time, workflow_id, workflow_name) VALUES (?, ?, ?, ?, ?)",
-                arguments: [id, tick, now, w.id, name])
+                sql: """
+                    INSERT INTO trigger_fire (trigger_id, tick, time, workflow_id, workflow_name, manual)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [id, tick, now, w.id, name, kind == .manual])
+            if kind == .manual {
+                try Self.recordEvent(db, triggerID: id, "fired", user: nil, detail: "submitted \(name)", now: now)
+            }
+            // Any workflow now is the one the buffered tick waited for.
+            t.bufferedTick = nil
             t.fireCount += 1
-            t.lastFire = tick
-            t.nextFire = nextFire
             t.updated = now
             t.reason = nil
             try t.update(db)
-            return name
+            return .submitted(name)
         }
     }
 
@@ -72,13 +141,21 @@ extension EMStore {
     }
 
     /// Submits one workflow for the files not yet in the ledger, and records them, atomically.
-    public func submitTriggerFiles(id: Int64, files: [TriggerInput], nextFire: Double?) async throws -> String? {
+    /// The overlap policy applies as for ticks (skipped or buffered files stay pending at the trigger).
+    public func submitTriggerFiles(
+        id: Int64, files: [TriggerInput], nextFire: Double?, kind: FireKind = .scheduled
+    ) async throws -> SubmissionResult {
         try await pool.write { db in
-            guard case (var t, let e)? = try Self.runningTrigger(db, id) else { return nil }
+            guard case (var t, let e)? = try Self.liveTrigger(db, id), t.state == .running else { return .notRunning }
             let known = try Self.ledgerContains(db, triggerID: id, files: files)
             let fresh = files.filter { !known.contains($0) }.sorted { $0.path < $1.path }
-            guard !fresh.isEmpty else { return nil }
+            guard !fresh.isEmpty else { return .nothing }
             let now = Self.now()
+            if let held = try Self.applyOverlap(db, &t, tick: now, kind: kind, now: now) {
+                t.updated = now
+                try t.update(db)
+                return held
+            }
             let name = try Self.freeWorkflowName(db, ensembleID: e.id!, trigger: t.name, time: now)
             // With move_processed the workflow gets the paths the files will have in processed/; the moves
             // happen after this commit and the workflow is not planned before they are done.
@@ -103,19 +180,31 @@ extension EMStore {
                     w.id, name, now, destination,
                 ])
             }
+            if kind == .manual {
+                try Self.recordEvent(
+                    db, triggerID: id, "fired", user: nil, detail: "submitted \(name) (\(fresh.count) files)", now: now)
+            }
+            t.bufferedTick = nil
             t.fireCount += 1
-            t.nextFire = nextFire ?? t.nextFire
+            if kind == .scheduled { t.nextFire = nextFire ?? t.nextFire }
             t.updated = now
             t.reason = nil
             try t.update(db)
-            return name
+            return .submitted(name)
         }
     }
 
     /// Which of these files (same path and identity) the trigger's ledger holds: the one ledger check, inside the
-    /// submitting transaction.
+    /// submitting transaction. The ledger is the trigger's own rows and those of the predecessors it inherited
+    /// (every trigger with the same ``TriggerRecord/ledger``).
     static func ledgerContains(_ db: Database, triggerID: Int64, files: [TriggerInput]) throws -> Set<TriggerInput> {
-        guard !files.isEmpty else { return [] }
+        guard !files.isEmpty, let t = try TriggerRecord.fetchOne(db, key: triggerID) else { return [] }
+        let ledger = t.ledger
+        let members =
+            t.ledgerID == nil && ledger == triggerID
+            ? [triggerID]
+            : try Int64.fetchAll(
+                db, sql: "SELECT id FROM trigger WHERE id = ? OR ledger_id = ?", arguments: [ledger, ledger])
         var found: Set<TriggerInput> = []
         let byPath = Dictionary(grouping: files, by: \.path)
         let paths = Array(byPath.keys)
@@ -126,8 +215,11 @@ extension EMStore {
                 db,
                 sql: """
                     SELECT path, device, inode, size, mtime_ns FROM trigger_file
-                    WHERE trigger_id = ? AND path IN (\(marks))
-                    """, arguments: StatementArguments([triggerID] + chunk))
+                    WHERE trigger_id IN (\(members.map { _ in "?" }.joined(separator: ","))) AND path IN (\(marks))
+                    """,
+                arguments: StatementArguments(
+                    members.map { $0 as (any DatabaseValueConvertible) }
+                        + chunk.map { $0 as (any DatabaseValueConvertible) }))
             for row in rows {
                 let device: Int64 = row["device"]
                 let inode: Int64 = row["inode"]

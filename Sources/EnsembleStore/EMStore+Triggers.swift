@@ -1,6 +1,7 @@
 import EnsembleCore
 import Foundation
 import GRDB
+import TriggerKit
 
 extension EMStore {
     /// The triggers of an ensemble in creation order (404 for an unknown ensemble, unlike Pegasus' `[]`).
@@ -25,14 +26,14 @@ extension EMStore {
         return (e, t)
     }
 
-    /// Every trigger that should be running (server start).
+    /// Every trigger that should be running or paused (server start).
     public func runningTriggers() async throws -> [(ensemble: String, trigger: TriggerRecord)] {
         try await pool.read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT trigger.*, ensemble.name AS ensemble_name FROM trigger
-                    JOIN ensemble ON ensemble.id = trigger.ensemble_id WHERE trigger.state = 'RUNNING'
+                    JOIN ensemble ON ensemble.id = trigger.ensemble_id WHERE trigger.state IN ('RUNNING', 'PAUSED')
                     ORDER BY trigger.id
                     """)
             return try rows.map { (ensemble: $0["ensemble_name"], trigger: try TriggerRecord(row: $0)) }
@@ -42,20 +43,48 @@ extension EMStore {
     /// Stores a new RUNNING trigger. The name of a trigger that ended (stopped, expired, failed) can be used again,
     /// as in Pegasus, where stopping deletes the trigger: the ended one keeps its history under `<name>@<id>`
     /// (`@` cannot occur in a trigger name).
-    public func createTrigger(ensemble: String, _ trigger: TriggerRecord) async throws -> TriggerRecord {
+    ///
+    /// A file trigger that takes the name of an ended one shares its ledger (and so that of all its predecessors):
+    /// what they submitted is never submitted again, unless `inheritLedger` is false (`resubmit_all`). The files in
+    /// `ignoring` (those present at creation, with `skip_existing`) go into the ledger without a workflow.
+    public func createTrigger(
+        ensemble: String, _ trigger: TriggerRecord, inheritLedger: Bool = true, ignoring: [TriggerInput] = [],
+        user: String? = nil
+    ) async throws -> TriggerRecord {
         try await pool.write { db in
             let e = try Self.ensemble(db, ensemble)
             let same = TriggerRecord.filter(Column("ensemble_id") == e.id! && Column("name") == trigger.name)
+            var t = trigger
             if let existing = try same.fetchOne(db) {
-                guard existing.state != .running else {
+                guard !existing.state.isLive else {
                     throw EMError.conflict("Trigger \(trigger.name) already exists in ensemble \(ensemble)")
                 }
                 try db.execute(
                     sql: "UPDATE trigger SET name = name || '@' || id WHERE id = ?", arguments: [existing.id])
+                if inheritLedger && t.type == .filePattern { t.ledgerID = existing.ledger }
             }
-            var t = trigger
             t.ensembleID = e.id!
             try t.insert(db)
+            let now = Self.now()
+            var detail: [String] = []
+            if let ledger = t.ledgerID { detail.append("shares the ledger of trigger id \(ledger)") }
+            if !ignoring.isEmpty {
+                let insert = try db.makeStatement(
+                    sql: """
+                        INSERT OR IGNORE INTO trigger_file (trigger_id, path, device, inode, size, mtime_ns,
+                            workflow_id, workflow_name, recorded) VALUES (?, ?, ?, ?, ?, ?, NULL, '', ?)
+                        """)
+                for f in ignoring {
+                    try insert.execute(arguments: [
+                        t.id, f.path, Int64(bitPattern: f.device), Int64(bitPattern: f.inode), f.size,
+                        f.mtimeNanoseconds, now,
+                    ])
+                }
+                detail.append("\(ignoring.count) existing files skipped")
+            }
+            try Self.recordEvent(
+                db, triggerID: t.id!, "created", user: user,
+                detail: detail.isEmpty ? nil : detail.joined(separator: "; "), now: now)
             return t
         }
     }
@@ -67,7 +96,7 @@ extension EMStore {
             guard var t = try TriggerRecord.fetchOne(db, key: id) else { return nil }
             t.state = state
             t.reason = reason
-            if state != .running { t.nextFire = nil }
+            if !state.isLive { t.nextFire = nil }
             t.updated = Self.now()
             try t.update(db)
             return t
@@ -82,7 +111,8 @@ extension EMStore {
                 sql: """
                     SELECT workflow_name, MAX(time) AS time FROM (
                         SELECT workflow_name, time FROM trigger_fire WHERE trigger_id = ?
-                        UNION ALL SELECT workflow_name, recorded AS time FROM trigger_file WHERE trigger_id = ?)
+                        UNION ALL SELECT workflow_name, recorded AS time FROM trigger_file
+                        WHERE trigger_id = ? AND workflow_name <> '')
                     GROUP BY workflow_name ORDER BY time DESC LIMIT ?
                     """, arguments: [triggerID, triggerID, limit])
             return try fires.map { row in

@@ -11,6 +11,8 @@ public final class EMStore: Sendable {
     public let pool: DatabasePool
     /// The database file.
     public let path: String
+    /// Ids of triggers one of whose workflows ended (after the commit): the trigger engine listens.
+    public let triggerChanges: TriggerChangeFeed = TriggerChangeFeed()
 
     /// Opens (creating if needed) the store and migrates it to the current schema.
     public init(path: String) throws {
@@ -97,7 +99,7 @@ extension EMStore {
         }
     }
 
-    /// Deletes an ensemble that has no active workflow and no running trigger, with its history.
+    /// Deletes an ensemble that has no active workflow and no running or paused trigger, with its history.
     public func deleteEnsemble(name: String) async throws {
         try await pool.write { db in
             let e = try Self.ensemble(db, name)
@@ -108,9 +110,10 @@ extension EMStore {
                     "Ensemble \(name) has \(active) active workflow(s): abort them or wait until they finish")
             }
             let triggers = try TriggerRecord.filter(Column("ensemble_id") == e.id!)
-                .filter(Column("state") == TriggerState.running.rawValue).fetchCount(db)
+                .filter([TriggerState.running, .paused].map(\.rawValue).contains(Column("state"))).fetchCount(db)
             if triggers > 0 {
-                throw EMError.conflict("Ensemble \(name) has \(triggers) running trigger(s): stop them first")
+                throw EMError.conflict(
+                    "Ensemble \(name) has \(triggers) running or paused trigger(s): stop them first")
             }
             _ = try EnsembleRecord.deleteOne(db, key: e.id!)
         }
@@ -198,10 +201,15 @@ extension EMStore {
     }
 
     /// Records a state change with its reason in the workflow and its history (inside a transaction).
-    static func transition(
+    func transition(
         _ db: Database, _ w: inout WorkflowRecord, to state: WorkflowState, reason: String?, now: Double
     ) throws {
         let from = w.state
+        if let triggerID = w.triggerID, from.isActive, state.isFinal {
+            try Self.workflowEnded(db, triggerID: triggerID, workflow: w.name, state: state, now: now)
+            let feed = triggerChanges
+            db.afterNextTransaction { _ in feed.yield(triggerID) }
+        }
         w.state = state
         w.reason = reason
         w.stateChanged = now
@@ -239,7 +247,7 @@ extension EMStore {
                 case .aborted: reason = "abort requested"
                 default: reason = "requested"
                 }
-                try Self.transition(db, &w, to: target, reason: reason, now: now)
+                try self.transition(db, &w, to: target, reason: reason, now: now)
             } else {
                 try w.update(db)
             }

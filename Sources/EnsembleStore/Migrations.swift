@@ -102,6 +102,75 @@ enum StoreMigrations {
                     CREATE INDEX trigger_file_moves ON trigger_file(workflow_id) WHERE moved_to IS NOT NULL AND move_done = 0;
                     """)
         }
+        migrator.registerMigration("v2-trigger-operations") { db in
+            // SQLite cannot change a CHECK constraint: the trigger and trigger_fire tables are rebuilt (with foreign
+            // keys off during the migration, so nothing cascades; the other tables refer to them by name).
+            try db.execute(
+                sql: """
+                    CREATE TABLE trigger_v2 (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        ensemble_id INTEGER NOT NULL REFERENCES ensemble(id) ON DELETE CASCADE,
+                        name TEXT NOT NULL,
+                        type TEXT NOT NULL CHECK (type IN ('CRON', 'FILE_PATTERN')),
+                        state TEXT NOT NULL CHECK (state IN ('RUNNING', 'PAUSED', 'STOPPED', 'EXPIRED', 'FAILED')),
+                        reason TEXT,
+                        created REAL NOT NULL,
+                        updated REAL NOT NULL,
+                        workflow_script TEXT NOT NULL,
+                        workflow_args TEXT NOT NULL,
+                        definition TEXT NOT NULL,
+                        basedir TEXT NOT NULL,
+                        priority INTEGER NOT NULL DEFAULT 0,
+                        next_fire REAL,
+                        deadline REAL,
+                        fire_count INTEGER NOT NULL DEFAULT 0,
+                        last_fire REAL,
+                        schedule_anchor REAL,
+                        ledger_id INTEGER,
+                        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+                        skipped_ticks INTEGER NOT NULL DEFAULT 0,
+                        last_skip_time REAL,
+                        last_skip_reason TEXT,
+                        buffered_tick REAL,
+                        UNIQUE (ensemble_id, name)
+                    );
+                    INSERT INTO trigger_v2 (id, ensemble_id, name, type, state, reason, created, updated,
+                        workflow_script, workflow_args, definition, basedir, priority, next_fire, deadline, fire_count,
+                        last_fire)
+                    SELECT id, ensemble_id, name, type, state, reason, created, updated, workflow_script,
+                        workflow_args, definition, basedir, priority, next_fire, deadline, fire_count, last_fire
+                    FROM trigger;
+                    DROP TABLE trigger;
+                    ALTER TABLE trigger_v2 RENAME TO trigger;
+                    CREATE INDEX trigger_ledger ON trigger(ledger_id) WHERE ledger_id IS NOT NULL;
+
+                    CREATE TABLE trigger_fire_v2 (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        trigger_id INTEGER NOT NULL REFERENCES trigger(id) ON DELETE CASCADE,
+                        tick REAL NOT NULL,
+                        time REAL NOT NULL,
+                        workflow_id INTEGER REFERENCES workflow(id) ON DELETE SET NULL,
+                        workflow_name TEXT NOT NULL,
+                        manual INTEGER NOT NULL DEFAULT 0,
+                        UNIQUE (trigger_id, tick, manual)
+                    );
+                    INSERT INTO trigger_fire_v2 (id, trigger_id, tick, time, workflow_id, workflow_name)
+                    SELECT id, trigger_id, tick, time, workflow_id, workflow_name FROM trigger_fire;
+                    DROP TABLE trigger_fire;
+                    ALTER TABLE trigger_fire_v2 RENAME TO trigger_fire;
+
+                    CREATE TABLE trigger_history (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        trigger_id INTEGER NOT NULL REFERENCES trigger(id) ON DELETE CASCADE,
+                        time REAL NOT NULL,
+                        event TEXT NOT NULL,
+                        user TEXT,
+                        detail TEXT,
+                        count INTEGER NOT NULL DEFAULT 1
+                    );
+                    CREATE INDEX trigger_history_trigger ON trigger_history(trigger_id, id);
+                    """)
+        }
         return migrator
     }
 }

@@ -183,6 +183,22 @@ public struct TriggerRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var deadline: Double?
     public var fireCount: Int
     public var lastFire: Double?
+    /// Where the schedule counts from after a schedule change (nil: the creation time).
+    public var scheduleAnchor: Double?
+    /// The trigger whose ledger this one shares (a re-created trigger inherits its predecessors'); nil: its own.
+    public var ledgerID: Int64?
+    /// Workflows of this trigger that ended failed in a row (a successful one resets it; aborted ones do not count).
+    public var consecutiveFailures: Int = 0
+    /// Ticks skipped by the overlap policy.
+    public var skippedTicks: Int = 0
+    /// The last skipped tick and why.
+    public var lastSkipTime: Double?
+    public var lastSkipReason: String?
+    /// Overlap `buffer-one`: the tick waiting for the trigger's active workflow to end.
+    public var bufferedTick: Double?
+
+    /// The ledger the trigger's files are checked against and recorded in.
+    public var ledger: Int64 { ledgerID ?? id! }
 
     /// A trigger from its parts (a validated creation request; `id` is set by the insert).
     package init(
@@ -218,6 +234,34 @@ public struct TriggerRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
         case nextFire = "next_fire"
         case fireCount = "fire_count"
         case lastFire = "last_fire"
+        case scheduleAnchor = "schedule_anchor"
+        case ledgerID = "ledger_id"
+        case consecutiveFailures = "consecutive_failures"
+        case skippedTicks = "skipped_ticks"
+        case lastSkipTime = "last_skip_time"
+        case lastSkipReason = "last_skip_reason"
+        case bufferedTick = "buffered_tick"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A row of `trigger_history`: something done to a trigger (created, paused, resumed, updated, fired by hand,
+/// skipped, buffered, paused by its failure policy, stopped, expired), by whom, and how often in a row.
+public struct TriggerHistoryRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "trigger_history"
+    public var id: Int64?
+    public var triggerID: Int64
+    public var time: Double
+    public var event: String
+    public var user: String?
+    public var detail: String?
+    /// How many times in a row this event happened (repeated skips are one row).
+    public var count: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, time, event, user, detail, count
+        case triggerID = "trigger_id"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

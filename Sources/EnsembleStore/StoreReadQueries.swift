@@ -72,6 +72,12 @@ package enum StoreReadQueries {
         WHERE f.workflow_id = ? ORDER BY f.path
         """
 
+    /// A trigger's history (pause, resume, update, skipped ticks, ...), latest first: every column of
+    /// `trigger_history`. Arguments: trigger id, limit.
+    package static let triggerHistory = """
+        SELECT * FROM trigger_history WHERE trigger_id = ? ORDER BY id DESC LIMIT ?
+        """
+
     /// Triggers by ensemble and creation: every column of the `trigger` table (`workflow_args` and `definition`
     /// as JSON text) and `ensemble_name`. Arguments: the ensemble name when `ofEnsemble`.
     package static func triggers(ofEnsemble: Bool) -> String {
@@ -109,7 +115,8 @@ package enum StoreReadQueries {
             SELECT workflow_name, MAX(time) AS time, MAX(tick) AS tick, MAX(workflow_id) AS workflow_id FROM (
                 SELECT workflow_name, time, tick, workflow_id FROM trigger_fire WHERE trigger_id = ?1
                 UNION ALL
-                SELECT workflow_name, recorded, NULL, workflow_id FROM trigger_file WHERE trigger_id = ?1)
+                SELECT workflow_name, recorded, NULL, workflow_id FROM trigger_file
+                WHERE trigger_id = ?1 AND workflow_name <> '')
             GROUP BY workflow_name ORDER BY time DESC LIMIT ?2)
         SELECT s.workflow_name, s.time AS fire_time, s.tick, w.state AS workflow_state,
             f.path, f.size, f.recorded, f.moved_to, f.move_done

@@ -286,7 +286,7 @@ struct EnsembleRoutesTests {
             try #require(created.status == 201)
             let reply = try await api.delete("/ensembles/e")
             #expect(reply.status == 409)
-            #expect(reply.message == "Ensemble e has 1 running trigger(s): stop them first")
+            #expect(reply.message == "Ensemble e has 1 running or paused trigger(s): stop them first")
             #expect(try await api.delete("/ensembles/e/triggers/t").status == 202)
             #expect(try await api.delete("/ensembles/e").status == 200)
             #expect(try await api.get("/ensembles/e/triggers").status == 404)

@@ -103,9 +103,11 @@ struct EnsembleFixture {
         fileTriggerID = fileTrigger.id!
         let first = try await store.submitTriggerFiles(
             id: fileTriggerID, files: Self.submittedFiles.enumerated().map { Self.ledger($1, inode: UInt64($0 + 1)) },
-            nextFire: now + 30)
+            nextFire: now + 30
+        ).workflow
         let second = try await store.submitTriggerFiles(
-            id: fileTriggerID, files: Self.pendingFiles.map { Self.ledger($0, inode: 99) }, nextFire: now + 60)
+            id: fileTriggerID, files: Self.pendingFiles.map { Self.ledger($0, inode: 99) }, nextFire: now + 60
+        ).workflow
         if let first {
             let (_, w) = try await store.workflow(ensemble: "beta", name: first)
             try await Self.move(store, w.id!, [.planning, .queued, .running])

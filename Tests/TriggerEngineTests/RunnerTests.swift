@@ -201,14 +201,16 @@ final class RecordingSink: TriggerSink {
         }
     }
 
-    func fire(triggerID: Int64, tick: Date, coalescedTicks: Int, nextFire: Date?) async throws -> String? {
+    func fire(triggerID: Int64, tick: Date, coalescedTicks: Int, nextFire: Date?, kind: FireKind) async throws
+        -> SubmissionResult
+    {
         try await attempt()
         state.withLock {
             $0.record.fired.append((tick, coalescedTicks))
             $0.record.handled = tick
             $0.record.nextFire = nextFire
         }
-        return "t_\(Int(tick.timeIntervalSince1970))"
+        return .submitted("t_\(Int(tick.timeIntervalSince1970))")
     }
 
     func advance(triggerID: Int64, handledThrough: Date?, nextFire: Date?) async throws {
@@ -218,10 +220,12 @@ final class RecordingSink: TriggerSink {
         }
     }
 
-    func submitFiles(triggerID: Int64, files: [TriggerInput], nextFire: Date?) async throws -> String? {
+    func submitFiles(triggerID: Int64, files: [TriggerInput], nextFire: Date?, kind: FireKind) async throws
+        -> SubmissionResult
+    {
         try await attempt()
         state.withLock { $0.record.files.append(files) }
-        return "t_files"
+        return .submitted("t_files")
     }
 
     func expire(triggerID: Int64) async throws {}

@@ -41,8 +41,8 @@ struct TriggerMachineTests {
         let file = ScannedFile(path: "/in/a.dat", identity: id(1, mtime: closed))
         m.inspected([FileInspection(path: file.path, identity: file.identity, writer: .noWriter)], now: closed + 0.025)
         let result5 = m.next(now: closed + 0.026)
-        #expect(result5 == .submit([file], nextFire: t0 + 2))
-        m.submitted([file], workflow: "t_1")
+        #expect(result5 == .submit([file], nextFire: t0 + 2, kind: .scheduled))
+        m.submitted([file], result: .submitted("t_1"))
         let result6 = m.next(now: closed + 0.027)
         #expect(result6 == .advance(handledThrough: t0 + 1, nextFire: t0 + 2))
         m.advanced()
@@ -107,8 +107,8 @@ struct TriggerMachineTests {
         m.inspected(files.map { FileInspection(path: $0.path, identity: $0.identity, writer: .noWriter) }, now: t0)
         for batch in [Array(files[0..<2]), Array(files[2..<4]), [files[4]]] {
             let result9 = m.next(now: t0)
-            #expect(result9 == .submit(batch, nextFire: t0 + 1))
-            m.submitted(batch, workflow: nil)  // the ledger had them: settled all the same
+            #expect(result9 == .submit(batch, nextFire: t0 + 1, kind: .scheduled))
+            m.submitted(batch, result: .nothing)  // the ledger had them: settled all the same
         }
         let result10 = m.next(now: t0)
         #expect(result10 == .sleep(until: nil), "nothing submitted: no advance, idle")
@@ -132,7 +132,7 @@ struct TriggerMachineTests {
         #expect(result13 == .inspect([file.path]))
         m.inspected([FileInspection(path: file.path, identity: file.identity, writer: .noWriter)], now: t0 + 3)
         let result14 = m.next(now: t0 + 3)
-        #expect(result14 == .submit([file], nextFire: t0 + 4))
+        #expect(result14 == .submit([file], nextFire: t0 + 4, kind: .scheduled))
     }
 
     @Test("A failing store: report, back off 1 s, 2 s, retry the tick, clear the report after a success")
@@ -145,7 +145,7 @@ struct TriggerMachineTests {
             let result15 = m.next(now: now)
             #expect(result15 == .inspect([file.path]))
             m.inspected([FileInspection(path: file.path, identity: file.identity, writer: .noWriter)], now: now)
-            guard case .submit([file], _) = m.next(now: now) else {
+            guard case .submit([file], _, _) = m.next(now: now) else {
                 Issue.record("expected a submit")
                 return
             }
@@ -169,7 +169,7 @@ struct TriggerMachineTests {
             Issue.record("expected a submit")
             return
         }
-        m.submitted([file], workflow: "t")
+        m.submitted([file], result: .submitted("t"))
         let result19 = m.next(now: now)
         #expect(result19 == .report(nil))
     }
@@ -190,14 +190,14 @@ struct TriggerMachineTests {
             id: 1, label: "e.c", schedule: .interval(start: t0, every: TriggerDuration(seconds: 60)!))
         var m = TriggerMachine(spec: spec)
         let result22 = m.next(now: t0)
-        #expect(result22 == .fire(tick: t0, coalesced: 1, nextFire: t0 + 60))
-        m.fired(tick: t0, nextFire: t0 + 60)
+        #expect(result22 == .fire(tick: t0, coalesced: 1, nextFire: t0 + 60, kind: .scheduled))
+        m.fired(tick: t0, nextFire: t0 + 60, kind: .scheduled, result: .submitted("w"))
         let result23 = m.next(now: t0 + 1)
         #expect(result23 == .sleep(until: t0 + 60))
         // Down for 5 minutes: the newest missed tick fires once for all of them.
         let result24 = m.next(now: t0 + 301)
-        #expect(result24 == .fire(tick: t0 + 300, coalesced: 5, nextFire: t0 + 360))
-        m.fired(tick: t0 + 300, nextFire: t0 + 360)
+        #expect(result24 == .fire(tick: t0 + 300, coalesced: 5, nextFire: t0 + 360, kind: .scheduled))
+        m.fired(tick: t0 + 300, nextFire: t0 + 360, kind: .scheduled, result: .submitted("w"))
         let result25 = m.next(now: t0 + 301)
         #expect(result25 == .sleep(until: t0 + 360))
     }

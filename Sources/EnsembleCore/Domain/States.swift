@@ -46,12 +46,18 @@ public enum WorkflowState: String, Sendable, Codable, CaseIterable {
 public enum TriggerState: String, Sendable, Codable, CaseIterable {
     /// Firing on its schedule.
     case running = "RUNNING"
+    /// Paused by the user or by its failure policy: submits nothing, keeps its ledger and schedule position, and
+    /// still expires at its deadline; `resume` makes it RUNNING again.
+    case paused = "PAUSED"
     /// Stopped by the user; kept in history.
     case stopped = "STOPPED"
     /// Its timeout (deadline) has passed; kept in history.
     case expired = "EXPIRED"
     /// It cannot run any more (for example its definition is unusable); the reason says why.
     case failed = "FAILED"
+
+    /// Whether the trigger still exists as a trigger (running or paused), rather than as history.
+    public var isLive: Bool { self == .running || self == .paused }
 }
 
 /// The kind of a trigger, with Pegasus' wire names.

@@ -22,6 +22,10 @@ public struct TriggerDefinition: Codable, Sendable, Equatable {
     public var watchMode: String?
     /// A sentinel glob (`*.done`, `DONE`) that must exist before a file is taken.
     public var readyMarker: String?
+    /// What a tick does while a workflow of the trigger is still active: `allow` (nil), `skip` or `buffer-one`.
+    public var overlap: String?
+    /// Pause the trigger after this many consecutive failed workflows; never when nil.
+    public var pauseAfterFailures: Int?
 
     public init() {}
 
@@ -32,5 +36,7 @@ public struct TriggerDefinition: Codable, Sendable, Equatable {
         case moveProcessed = "move_processed"
         case watchMode = "watch_mode"
         case readyMarker = "ready_marker"
+        case overlap
+        case pauseAfterFailures = "pause_after_failures"
     }
 }

@@ -2,6 +2,7 @@ import EnsembleCore
 import EnsembleStore
 import Foundation
 import Hummingbird
+import TriggerKit
 
 /// Builds responses in Pegasus' wire format.
 enum APIResponse {
@@ -11,7 +12,7 @@ enum APIResponse {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.serialized)))
     }
 
-    static func message(_ text: String, status: HTTPResponse.Status) -> Response {
+    static func message(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         json(["message": .string(text)], status: status)
     }
 
@@ -100,6 +101,27 @@ enum Resources {
             "updated": .double(t.updated), "next_fire": .double(t.nextFire), "deadline": .double(t.deadline),
             "fire_count": .int(t.fireCount), "last_fire": .double(t.lastFire), "priority": .int(t.priority),
             "basedir": .string(t.basedir),
+            // Ours: the policies and what they did.
+            "overlap": .string(d.overlap ?? "allow"), "pause_after_failures": .int(d.pauseAfterFailures),
+            "consecutive_failures": .int(t.consecutiveFailures), "skipped_ticks": .int(t.skippedTicks),
+            "last_skip": t.lastSkipTime.map { ["time": .double($0), "reason": .string(t.lastSkipReason)] } ?? .null,
+            "buffered": .bool(t.bufferedTick != nil),
+        ]
+    }
+
+    static func event(_ h: TriggerHistoryRecord) -> JSONValue {
+        [
+            "time": .double(h.time), "event": .string(h.event), "user": .string(h.user), "detail": .string(h.detail),
+            "count": .int(h.count),
+        ]
+    }
+
+    static func preview(_ p: TriggerPreview, trigger t: TriggerRecord) -> JSONValue {
+        [
+            "trigger": .string(t.name), "state": .string(t.state.rawValue), "paused": .bool(p.paused),
+            "fire_times": .array(p.fireTimes.map { .double($0.timeIntervalSince1970) }),
+            "next_workflow": .strings(p.nextWorkflow), "later_workflows": .int(p.laterWorkflows),
+            "pending": .array(p.pending.map { ["path": .string($0.path), "reason": .string($0.reason)] }),
         ]
     }
 }

@@ -38,7 +38,11 @@ public struct EnsembleAPI: Sendable {
         table.add("/ensembles/:e/workflows/:w", ["GET", "PUT", "POST", "DELETE"])
         table.add("/ensembles/:e/workflows/:w/analyze", ["GET"])
         table.add("/ensembles/:e/triggers", ["GET"])
-        table.add("/ensembles/:e/triggers/:t", ["GET", "DELETE", "POST"])
+        table.add("/ensembles/:e/triggers/:t", ["GET", "DELETE", "POST", "PUT", "PATCH"])
+        table.add("/ensembles/:e/triggers/:t/pause", ["POST"])
+        table.add("/ensembles/:e/triggers/:t/resume", ["POST"])
+        table.add("/ensembles/:e/triggers/:t/fire", ["POST"])
+        table.add("/ensembles/:e/triggers/:t/preview", ["GET"])
         router.add(middleware: ErrorMiddleware(routes: table))
         if let authenticator {
             router.add(middleware: AuthenticationMiddleware(authenticator: authenticator))
@@ -89,46 +93,7 @@ public struct EnsembleAPI: Sendable {
             return APIResponse.text(try await self.manager.workflows.analyze(w, ensemble: e.name))
         }
 
-        router.get("/ensembles/:e/triggers") { _, context in
-            let list = try await self.manager.store.triggers(ensemble: try context.parameters.require("e"))
-            var objects: [JSONValue] = []
-            for t in list {
-                var o = Resources.trigger(t)
-                // Quiet ticks of file triggers are not stored: a running trigger knows its next fire.
-                if t.state == .running, let next = await self.manager.triggers.details(triggerID: t.id!)["next_fire"] {
-                    o["next_fire"] = next
-                }
-                objects.append(.object(o))
-            }
-            return APIResponse.json(.array(objects))
-        }
-        router.post("/ensembles/:e/triggers/:t") { request, context in
-            let kind = try context.parameters.require("t")
-            let type: TriggerType
-            switch kind {
-            case "cron": type = .cron
-            case "file_pattern", "file-pattern": type = .filePattern
-            default:
-                throw EMError.notFound("No such trigger type: \(kind) (use cron or file_pattern)")
-            }
-            return try await self.createTrigger(request, context, type: type)
-        }
-        router.get("/ensembles/:e/triggers/:t") { _, context in
-            let (_, t) = try await self.manager.store.trigger(
-                ensemble: try context.parameters.require("e"), name: try context.parameters.require("t"))
-            return try await self.triggerDetail(t)
-        }
-        router.delete("/ensembles/:e/triggers/:t") { _, context in
-            let e = try context.parameters.require("e")
-            let (_, t) = try await self.manager.store.trigger(ensemble: e, name: try context.parameters.require("t"))
-            // STOPPED is committed first (a submission in flight sees it and submits nothing), then the actor is
-            // stopped: when the answer leaves, the trigger submits nothing more.
-            if t.state == .running {
-                try await self.manager.store.setTriggerState(id: t.id!, .stopped, reason: "stopped by the user")
-            }
-            await self.manager.triggers.stop(triggerID: t.id!)
-            return APIResponse.message("ensemble: \(e), trigger: \(t.name) marked for deletion", status: .accepted)
-        }
+        addTriggerRoutes(to: router)
         return router
     }
 
@@ -251,27 +216,5 @@ public struct EnsembleAPI: Sendable {
         }
         manager.workflows.wake()
         return try await workflowDetail(w, ensemble: ensemble, request)
-    }
-
-    func triggerDetail(_ t: TriggerRecord) async throws -> Response {
-        var o = Resources.trigger(t)
-        for (k, v) in await manager.triggers.details(triggerID: t.id!) { o[k] = v }
-        let submissions = try await manager.store.triggerSubmissions(triggerID: t.id!, limit: 10)
-        o["submissions"] = .array(
-            submissions.map { s in
-                ["workflow": .string(s.workflow), "time": .double(s.time), "files": .strings(s.files)]
-            })
-        return APIResponse.json(.object(o))
-    }
-
-    func createTrigger(_ request: Request, _ context: BasicRequestContext, type: TriggerType) async throws -> Response {
-        let ensemble = try context.parameters.require("e")
-        let f = try await Self.fields(request)
-        _ = try await manager.store.ensemble(named: ensemble)
-        let record = try TriggerRequest.parse(f, type: type, now: EMStore.now())
-        let stored = try await manager.store.createTrigger(ensemble: ensemble, record)
-        await manager.triggers.start(stored, ensemble: ensemble)
-        return APIResponse.json(
-            ["message": "created"], status: .created, location: "/ensembles/\(ensemble)/triggers/\(stored.name)")
     }
 }

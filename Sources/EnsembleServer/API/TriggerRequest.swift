@@ -12,13 +12,7 @@ enum TriggerRequest {
             throw EMError.invalid("trigger name must be a non-empty string")
         }
         try validateName(name)
-        guard let script = f.string("workflow_script"), !script.isEmpty else {
-            throw EMError.invalid("workflow_script name must be a non-empty string")
-        }
-        guard script.hasPrefix("/") else { throw EMError.invalid("workflow_script must be given as an absolute path") }
-        guard FileManager.default.isExecutableFile(atPath: script) else {
-            throw EMError.invalid("workflow_script is not an executable file: \(script)")
-        }
+        let script = try workflowScript(f.string("workflow_script"))
         let args =
             try f.stringList("workflow_args", message: "workflow_args must be given as a list serialized to json") ?? []
         var definition = TriggerDefinition()
@@ -33,12 +27,9 @@ enum TriggerRequest {
         if f.has("timeout"), let text = f.string("timeout"), !text.isEmpty {
             definition.timeout = try duration(text, field: "timeout")
         }
-        if let catchup = f.string("catchup") {
-            guard ["none", "one", "all"].contains(catchup) else {
-                throw EMError.invalid("catchup must be none, one or all: \(catchup)")
-            }
-            definition.catchup = catchup
-        }
+        if let text = f.string("catchup") { definition.catchup = try catchup(text) }
+        definition.overlap = try overlap(f.string("overlap"))
+        definition.pauseAfterFailures = try pauseAfterFailures(f.string("pause_after_failures"))
         if type == .filePattern {
             let message = "file_patterns must be given as a list serialized to json"
             guard let patterns = try f.stringList("file_patterns", message: message) else {
@@ -55,18 +46,9 @@ enum TriggerRequest {
                 definition.settle = try settlePeriod(settle)
             }
             if let marker = f.string("ready_marker"), !marker.isEmpty {
-                do {
-                    definition.readyMarker = try ReadyMarker(marker).glob
-                } catch {
-                    throw EMError.invalid(error.message)
-                }
+                definition.readyMarker = try readyMarker(marker)
             }
-            if let maxFiles = f.string("max_files") {
-                guard let n = Int(maxFiles), n >= 1 else {
-                    throw EMError.invalid("max_files must be an integer >= 1: \(maxFiles)")
-                }
-                definition.maxFiles = n
-            }
+            if let text = f.string("max_files") { definition.maxFiles = try maxFiles(text) }
             definition.moveProcessed = try f.bool("move_processed")
             if let mode = f.string("watch_mode") {
                 guard ["inotify", "poll", "auto"].contains(mode) else {
@@ -83,6 +65,59 @@ enum TriggerRequest {
             workflowScript: script, workflowArgs: args, definition: definition, basedir: basedir, priority: priority,
             nextFire: try firstFire(definition, now: now), deadline: definition.timeout.map { now + Double($0) },
             fireCount: 0, lastFire: nil)
+    }
+
+    /// `overlap`: `allow` (stored as nil, Pegasus' behaviour), `skip` or `buffer-one`.
+    static func overlap(_ text: String?) throws -> String? {
+        guard let text, !text.isEmpty, text != "allow" else { return nil }
+        guard ["skip", "buffer-one"].contains(text) else {
+            throw EMError.invalid("overlap must be allow, skip or buffer-one: \(text)")
+        }
+        return text
+    }
+
+    /// `pause_after_failures`: an integer >= 1; `0`, `none` or empty for never.
+    static func pauseAfterFailures(_ text: String?) throws -> Int? {
+        guard let text, !text.isEmpty, text != "none", text != "0" else { return nil }
+        guard let n = Int(text), n >= 1 else {
+            throw EMError.invalid("pause_after_failures must be an integer >= 1: \(text)")
+        }
+        return n
+    }
+
+    /// `workflow_script`: an absolute path to an executable file.
+    static func workflowScript(_ script: String?) throws -> String {
+        guard let script, !script.isEmpty else {
+            throw EMError.invalid("workflow_script name must be a non-empty string")
+        }
+        guard script.hasPrefix("/") else { throw EMError.invalid("workflow_script must be given as an absolute path") }
+        guard FileManager.default.isExecutableFile(atPath: script) else {
+            throw EMError.invalid("workflow_script is not an executable file: \(script)")
+        }
+        return script
+    }
+
+    /// `max_files`: an integer >= 1.
+    static func maxFiles(_ text: String) throws -> Int {
+        guard let n = Int(text), n >= 1 else { throw EMError.invalid("max_files must be an integer >= 1: \(text)") }
+        return n
+    }
+
+    /// `ready_marker`: `*.done` or a directory-wide name; the glob to store.
+    static func readyMarker(_ text: String) throws -> String {
+        do {
+            return try ReadyMarker(text).glob
+        } catch {
+            throw EMError.invalid(error.message)
+        }
+    }
+
+    /// `catchup`: none, one or all.
+    static func catchup(_ text: String) throws -> String {
+        guard ["none", "one", "all"].contains(text) else {
+            throw EMError.invalid("catchup must be none, one or all: \(text)")
+        }
+        return text
     }
 
     /// Interval triggers fire at creation; cron triggers at the expression's next time.

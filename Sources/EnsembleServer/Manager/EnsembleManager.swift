@@ -2,6 +2,7 @@ import EnsembleCore
 import EnsembleStore
 import Foundation
 import PegasusConfig
+import TriggerKit
 
 /// What the scheduler offers to the API: a wake-up and the side effects of an abort.
 public protocol WorkflowControl: Sendable {
@@ -23,6 +24,12 @@ public protocol TriggerControl: Sendable {
     func stop(triggerID: Int64) async
     /// Live details of a running trigger (watched roots, pending files), as JSON fields.
     func details(triggerID: Int64) async -> [String: JSONValue]
+    /// One tick of a running trigger now: the workflows it submitted, and why not (more) when it says so.
+    func fire(triggerID: Int64) async -> (workflows: [String], note: String?)
+    /// A dry run of a running or paused trigger; nil when it does not run here.
+    func preview(triggerID: Int64, count: Int) async -> TriggerPreview?
+    /// The input files of a (new) file trigger that exist now, for `skip_existing`.
+    func existingFiles(_ trigger: TriggerRecord) async throws -> [TriggerInput]
 }
 
 /// The EM's operations, shared by the REST API and the CLI-facing services: the store plus the scheduler and
@@ -65,4 +72,7 @@ public struct NoTriggerControl: TriggerControl {
     public func start(_ trigger: TriggerRecord, ensemble: String) async {}
     public func stop(triggerID: Int64) async {}
     public func details(triggerID: Int64) async -> [String: JSONValue] { [:] }
+    public func fire(triggerID: Int64) async -> (workflows: [String], note: String?) { ([], "no trigger engine") }
+    public func preview(triggerID: Int64, count: Int) async -> TriggerPreview? { nil }
+    public func existingFiles(_ trigger: TriggerRecord) async throws -> [TriggerInput] { [] }
 }

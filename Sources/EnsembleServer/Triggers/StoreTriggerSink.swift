@@ -11,11 +11,13 @@ struct StoreTriggerSink: TriggerSink {
     let workflows: any WorkflowControl
     let mover: ProcessedFilesMover
 
-    func fire(triggerID: Int64, tick: Date, coalescedTicks: Int, nextFire: Date?) async throws -> String? {
-        let name = try await store.fireTrigger(
-            id: triggerID, tick: tick.timeIntervalSince1970, nextFire: nextFire?.timeIntervalSince1970)
-        if name != nil { workflows.wake() }
-        return name
+    func fire(triggerID: Int64, tick: Date, coalescedTicks: Int, nextFire: Date?, kind: FireKind) async throws
+        -> SubmissionResult
+    {
+        let result = try await store.fireTrigger(
+            id: triggerID, tick: tick.timeIntervalSince1970, nextFire: nextFire?.timeIntervalSince1970, kind: kind)
+        if result.workflow != nil { workflows.wake() }
+        return result
     }
 
     func advance(triggerID: Int64, handledThrough: Date?, nextFire: Date?) async throws {
@@ -24,14 +26,20 @@ struct StoreTriggerSink: TriggerSink {
             nextFire: nextFire?.timeIntervalSince1970)
     }
 
-    func submitFiles(triggerID: Int64, files: [TriggerInput], nextFire: Date?) async throws -> String? {
-        let name = try await store.submitTriggerFiles(
-            id: triggerID, files: files, nextFire: nextFire?.timeIntervalSince1970)
-        if name != nil {
+    func submitFiles(triggerID: Int64, files: [TriggerInput], nextFire: Date?, kind: FireKind) async throws
+        -> SubmissionResult
+    {
+        let result = try await store.submitTriggerFiles(
+            id: triggerID, files: files, nextFire: nextFire?.timeIntervalSince1970, kind: kind)
+        if result.workflow != nil {
             await mover.moveRecorded()
             workflows.wake()
         }
-        return name
+        return result
+    }
+
+    func recorded(triggerID: Int64, files: [TriggerInput]) async throws -> Set<TriggerInput> {
+        try await store.recordedFiles(triggerID: triggerID, files: files)
     }
 
     func expire(triggerID: Int64) async throws {

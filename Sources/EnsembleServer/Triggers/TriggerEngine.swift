@@ -39,6 +39,11 @@ public struct TriggerEngine: TriggerControl {
                         excluded: excluded)
                 }
             },
+            reload: { id in
+                guard let (ensemble, t) = try await store.trigger(id: id), t.state.isLive else { return nil }
+                return try Self.spec(t, ensemble: ensemble, reconcileInterval: reconcileInterval, excluded: excluded)
+            },
+            changes: store.triggerChanges.changes,
             onCycle: { health.cycle("triggers") })
         health.register("triggers")
     }
@@ -48,15 +53,18 @@ public struct TriggerEngine: TriggerControl {
         -> TriggerSpec
     {
         let d = t.definition
-        let created = Date(timeIntervalSince1970: t.created)
+        // After a schedule change the schedule counts from its anchor; ticks handled before it do not count.
+        let anchor = t.scheduleAnchor ?? t.created
+        let start = Date(timeIntervalSince1970: anchor)
+        let lastHandled = t.lastFire.flatMap { $0 >= anchor ? Date(timeIntervalSince1970: $0) : nil }
         let schedule: TriggerSchedule
         if let cron = d.cron {
-            schedule = .cron(try CronExpression(cron, timeZoneIdentifier: d.timezone ?? "UTC"), created: created)
+            schedule = .cron(try CronExpression(cron, timeZoneIdentifier: d.timezone ?? "UTC"), created: start)
         } else {
             guard let every = TriggerDuration(seconds: d.interval ?? 0) else {
                 throw EMError(.invalid, "trigger \(t.name) has no interval")
             }
-            schedule = .interval(start: created, every: every)
+            schedule = .interval(start: start, every: every)
         }
         var files: FileTriggerOptions?
         if t.type == .filePattern {
@@ -74,8 +82,9 @@ public struct TriggerEngine: TriggerControl {
             id: t.id!, label: "\(ensemble).\(t.name)", schedule: schedule,
             catchup: CatchupPolicy(rawValue: d.catchup ?? "one") ?? .one,
             deadline: t.deadline.map { Date(timeIntervalSince1970: $0) },
-            lastHandled: t.lastFire.map { Date(timeIntervalSince1970: $0) },
-            nextFire: t.nextFire.map { Date(timeIntervalSince1970: $0) }, files: files)
+            lastHandled: lastHandled, nextFire: t.nextFire.map { Date(timeIntervalSince1970: $0) }, files: files,
+            paused: t.state == .paused, pauseReason: t.reason,
+            bufferedTick: t.bufferedTick.map { Date(timeIntervalSince1970: $0) })
     }
 
     // MARK: - TriggerControl
@@ -93,6 +102,23 @@ public struct TriggerEngine: TriggerControl {
 
     public func stop(triggerID: Int64) async {
         await supervisor.stop(id: triggerID)
+    }
+
+    public func fire(triggerID: Int64) async -> (workflows: [String], note: String?) {
+        guard let outcome = await supervisor.fire(id: triggerID) else { return ([], "the trigger is not running") }
+        return (outcome.workflows, outcome.note)
+    }
+
+    public func preview(triggerID: Int64, count: Int) async -> TriggerPreview? {
+        await supervisor.preview(id: triggerID, count: count)
+    }
+
+    public func existingFiles(_ trigger: TriggerRecord) async throws -> [TriggerInput] {
+        var unsaved = trigger
+        unsaved.id = unsaved.id ?? 0
+        let spec = try Self.spec(unsaved, ensemble: "", reconcileInterval: reconcileInterval, excluded: excluded)
+        guard let options = spec.files else { return [] }
+        return await supervisor.watching.currentFiles(options)
     }
 
     public func details(triggerID: Int64) async -> [String: JSONValue] {

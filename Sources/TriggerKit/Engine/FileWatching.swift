@@ -43,4 +43,14 @@ public final class FileWatching: Sendable {
             }
         }
     }
+
+    /// The trigger's input files that exist now, as their ledger keys (for `skip_existing`): one scan of its roots
+    /// on the worker thread.
+    public func currentFiles(_ options: FileTriggerOptions) async -> [TriggerInput] {
+        let filter = FileFilter(
+            patterns: options.patterns, excludedDirectories: options.excludedDirectories,
+            readyMarker: options.rules.readyMarker)
+        return await scan(options.roots, followSymlinks: options.watch.followSymlinks, filter: filter)
+            .map(TriggerInput.init)
+    }
 }

@@ -14,12 +14,12 @@ public struct TriggerMachine: Sendable {
     public enum Action: Sendable, Equatable {
         /// The deadline passed: mark the trigger EXPIRED and end.
         case expire
-        /// Submit the workflow of a schedule tick (time triggers).
-        case fire(tick: Date, coalesced: Int, nextFire: Date?)
+        /// Submit the workflow of a tick (time triggers): a scheduled one, a manual one or the buffered one.
+        case fire(tick: Date, coalesced: Int, nextFire: Date?, kind: FireKind)
         /// Look at these pending files (stat under a read lease, ready marker) and report with ``inspected(_:now:)``.
         case inspect([String])
         /// Submit one workflow for these ready files and record them in the ledger, in one transaction.
-        case submit([ScannedFile], nextFire: Date?)
+        case submit([ScannedFile], nextFire: Date?, kind: FireKind)
         /// Persist the schedule position.
         case advance(handledThrough: Date?, nextFire: Date?)
         /// Show (or, with nil, clear) why the trigger is unhealthy.
@@ -30,8 +30,16 @@ public struct TriggerMachine: Sendable {
 
     private enum Work: Sendable {
         case none
-        case inspecting(tick: Date, nextFire: Date?)
-        case submitting(tick: Date, nextFire: Date?, batches: [[ScannedFile]], submittedAny: Bool)
+        case inspecting(tick: Date, nextFire: Date?, kind: FireKind)
+        case submitting(tick: Date, nextFire: Date?, kind: FireKind, batches: [[ScannedFile]], submittedAny: Bool)
+    }
+
+    /// What a manual fire (``requestManualFire()``) did.
+    public struct ManualOutcome: Sendable, Equatable {
+        /// The workflows submitted.
+        public var workflows: [String] = []
+        /// Why nothing (or not everything) was submitted: skipped by the overlap policy, paused, a failure.
+        public var note: String?
     }
 
     /// The schedule.
@@ -64,6 +72,17 @@ public struct TriggerMachine: Sendable {
     private var graceTick: Date?
     /// The last sleep was an idle one (a file trigger with no pending file sleeping through its ticks).
     private var sleptIdle = false
+    /// Paused (by the spec, or because the store said the trigger no longer runs): nothing is submitted.
+    public private(set) var paused: Bool
+    /// Overlap `buffer-one`: the tick waiting for the trigger's active workflow to end.
+    public private(set) var bufferedTick: Date?
+    /// A workflow of the trigger ended: the buffered tick is tried again.
+    private var retryBuffered = false
+    private var manualRequested = false
+    /// The manual fire in progress, with what it submitted so far.
+    private var manual: ManualOutcome?
+    /// The finished manual fire, until the runner takes it.
+    private var manualDone: ManualOutcome?
 
     /// Creates the machine of a trigger.
     public init(spec: TriggerSpec, backoff: Backoff = .submission) {
@@ -78,6 +97,10 @@ public struct TriggerMachine: Sendable {
         self.files = spec.files.map {
             FileReadiness(patterns: $0.patterns, rules: $0.rules, excludedDirectories: $0.excludedDirectories)
         }
+        self.paused = spec.paused
+        self.bufferedTick = spec.bufferedTick
+        // After a restart the buffered tick is tried once: its workflow may have ended while the server was down.
+        self.retryBuffered = spec.bufferedTick != nil
     }
 
     // MARK: - Decisions
@@ -99,15 +122,34 @@ public struct TriggerMachine: Sendable {
         case .inspecting:
             // The inspection was not reported (it failed): start the tick again.
             work = .none
-        case .submitting(let tick, let nextFire, let batches, let submittedAny):
-            if let batch = batches.first { return .submit(batch, nextFire: nextFire) }
+        case .submitting(let tick, let nextFire, let kind, let batches, let submittedAny):
+            if let batch = batches.first { return .submit(batch, nextFire: nextFire, kind: kind) }
             work = .none
-            lastHandled = tick
-            self.nextFire = nextFire
-            if submittedAny {
-                pendingAdvance = (tick, nextFire)
-                return .advance(handledThrough: tick, nextFire: nextFire)
+            switch kind {
+            case .scheduled:
+                lastHandled = tick
+                self.nextFire = nextFire
+                if submittedAny {
+                    pendingAdvance = (tick, nextFire)
+                    return .advance(handledThrough: tick, nextFire: nextFire)
+                }
+            case .manual: finishManual()
+            case .buffered: break
             }
+        }
+
+        if paused {
+            finishManual(note: "the trigger is paused")
+            if let deadline, now >= deadline { return .expire }
+            return .sleep(until: deadline)
+        }
+        if manualRequested {
+            manualRequested = false
+            if let action = startManual(now: now) { return action }
+        }
+        if retryBuffered, let tick = bufferedTick {
+            retryBuffered = false
+            if let action = startBuffered(tick, now: now) { return action }
         }
 
         let due = schedule.due(now: now, lastHandled: lastHandled, deadline: deadline, catchup: catchup)
@@ -120,13 +162,13 @@ public struct TriggerMachine: Sendable {
             }
             let candidates = files.dueForInspection(now: now)
             if !candidates.isEmpty {
-                work = .inspecting(tick: tick, nextFire: due.nextFire)
+                work = .inspecting(tick: tick, nextFire: due.nextFire, kind: .scheduled)
                 return .inspect(candidates)
             }
             // An empty tick is not persisted: that would be one synced transaction per trigger and interval.
             lastHandled = tick
         } else if files == nil, let fire = due.fires.first {
-            return .fire(tick: fire.tick, coalesced: fire.coalesced, nextFire: due.nextFire)
+            return .fire(tick: fire.tick, coalesced: fire.coalesced, nextFire: due.nextFire, kind: .scheduled)
         } else if due.fires.isEmpty, due.handledThrough != lastHandled || due.nextFire != nextFire {
             // Ticks skipped by catch-up, or only the next fire changed (a new cron trigger, a restart).
             lastHandled = due.handledThrough
@@ -145,12 +187,100 @@ public struct TriggerMachine: Sendable {
         return .sleep(until: [due.nextFire, deadline].compactMap { $0 }.min())
     }
 
+    // MARK: - Manual and buffered ticks
+
+    /// A manual tick (`fire-trigger`): a time trigger submits a workflow now; a file trigger looks at its files due
+    /// now. Nil when there is nothing to do (a file trigger with no file due).
+    private mutating func startManual(now: Date) -> Action? {
+        manual = ManualOutcome()
+        guard let files else { return .fire(tick: now, coalesced: 1, nextFire: nextFire, kind: .manual) }
+        let candidates = files.dueForInspection(now: now)
+        guard !candidates.isEmpty else {
+            finishManual()
+            return nil
+        }
+        work = .inspecting(tick: now, nextFire: nextFire, kind: .manual)
+        return .inspect(candidates)
+    }
+
+    /// The buffered tick, tried again after a workflow of the trigger ended.
+    private mutating func startBuffered(_ tick: Date, now: Date) -> Action? {
+        guard let files else { return .fire(tick: tick, coalesced: 1, nextFire: nextFire, kind: .buffered) }
+        let candidates = files.dueForInspection(now: now)
+        guard !candidates.isEmpty else {
+            bufferedTick = nil
+            return nil
+        }
+        work = .inspecting(tick: now, nextFire: nextFire, kind: .buffered)
+        return .inspect(candidates)
+    }
+
+    /// Asks for one tick now, outside the schedule; its outcome comes from ``takeManualOutcome()``.
+    public mutating func requestManualFire() {
+        if paused {
+            manualDone = ManualOutcome(note: "the trigger is paused")
+        } else {
+            manualRequested = true
+        }
+    }
+
+    /// The outcome of a finished manual fire, once.
+    public mutating func takeManualOutcome() -> ManualOutcome? {
+        defer { manualDone = nil }
+        return manualDone
+    }
+
+    private mutating func finishManual(note: String? = nil) {
+        if manualRequested {
+            manualRequested = false
+            manual = ManualOutcome()
+        }
+        guard var outcome = manual else { return }
+        if outcome.note == nil { outcome.note = note }
+        manualDone = outcome
+        manual = nil
+    }
+
+    /// A workflow of the trigger ended: a buffered tick is tried again.
+    public mutating func workflowEnded() {
+        if bufferedTick != nil { retryBuffered = true }
+    }
+
+    /// What a submission's result means for the machine, whatever its kind.
+    private mutating func note(_ result: SubmissionResult, kind: FireKind) {
+        switch result {
+        case .submitted(let name):
+            if kind == .manual { manual?.workflows.append(name) }
+            // Any workflow now is the one the buffered tick waited for.
+            bufferedTick = nil
+        case .nothing:
+            if kind == .buffered { bufferedTick = nil }
+        case .skipped(let reason):
+            if kind == .manual { manual?.note = "skipped: \(reason)" }
+        case .buffered(let reason):
+            if kind == .manual { manual?.note = "skipped: \(reason)" }
+        case .notRunning:
+            // Paused or ended in the store: the supervisor restarts or stops this trigger; until then it waits.
+            paused = true
+            if kind == .manual { manual?.note = "the trigger is not running" }
+        }
+    }
+
     // MARK: - Results
 
-    /// A tick's workflow was submitted (or the tick was already recorded).
-    public mutating func fired(tick: Date, nextFire: Date?) {
-        lastHandled = tick
-        self.nextFire = nextFire
+    /// A tick's workflow was submitted, or the sink says why not.
+    public mutating func fired(tick: Date, nextFire: Date?, kind: FireKind, result: SubmissionResult) {
+        note(result, kind: kind)
+        switch kind {
+        case .scheduled:
+            lastHandled = tick
+            self.nextFire = nextFire
+            if case .buffered = result { bufferedTick = tick }
+        case .manual:
+            finishManual()
+        case .buffered:
+            break
+        }
         succeeded()
     }
 
@@ -162,26 +292,45 @@ public struct TriggerMachine: Sendable {
 
     /// The results of an ``Action/inspect(_:)``.
     public mutating func inspected(_ results: [FileInspection], now: Date) {
-        guard case .inspecting(let tick, let nextFire) = work, let options = fileOptions else { return }
+        guard case .inspecting(let tick, let nextFire, let kind) = work, let options = fileOptions else { return }
         let ready = files?.inspected(results, now: now) ?? []
         if ready.isEmpty {
             work = .none
-            lastHandled = tick
-            self.nextFire = nextFire
+            switch kind {
+            case .scheduled:
+                lastHandled = tick
+                self.nextFire = nextFire
+            case .manual: finishManual()
+            case .buffered: bufferedTick = nil
+            }
         } else {
-            work = .submitting(tick: tick, nextFire: nextFire, batches: options.batches(ready), submittedAny: false)
+            work = .submitting(
+                tick: tick, nextFire: nextFire, kind: kind, batches: options.batches(ready), submittedAny: false)
         }
     }
 
-    /// A batch was committed: `workflow` is the submitted workflow's name, nil when the ledger already had every
-    /// file (or the trigger is no longer running). Either way the files are settled.
-    public mutating func submitted(_ batch: [ScannedFile], workflow: String?) {
-        files?.settle(batch)
-        if case .submitting(let tick, let nextFire, var batches, let submittedAny) = work {
-            if !batches.isEmpty { batches.removeFirst() }
-            work = .submitting(
-                tick: tick, nextFire: nextFire, batches: batches, submittedAny: submittedAny || workflow != nil)
+    /// A batch went to the sink. Submitted (or already in the ledger): its files are settled. Skipped or buffered
+    /// by the overlap policy, or refused because the trigger no longer runs: its files stay pending, and the
+    /// tick's other batches wait with them.
+    public mutating func submitted(_ batch: [ScannedFile], result: SubmissionResult) {
+        guard case .submitting(let tick, let nextFire, let kind, var batches, let submittedAny) = work else {
+            if result.workflow != nil || result == .nothing { files?.settle(batch) }
+            return
         }
+        note(result, kind: kind)
+        switch result {
+        case .submitted, .nothing:
+            files?.settle(batch)
+            if !batches.isEmpty { batches.removeFirst() }
+        case .skipped, .notRunning:
+            batches = []
+        case .buffered:
+            batches = []
+            if kind == .scheduled { bufferedTick = tick }
+        }
+        work = .submitting(
+            tick: tick, nextFire: nextFire, kind: kind, batches: batches,
+            submittedAny: submittedAny || result.workflow != nil)
         succeeded()
     }
 
@@ -191,6 +340,8 @@ public struct TriggerMachine: Sendable {
     @discardableResult
     public mutating func failed(_ error: any Error, now: Date) -> Duration {
         failures += 1
+        if manual != nil { manual?.note = "failed: \(error)" }
+        finishManual()
         work = .none
         let delay = backoff.delay(afterFailures: failures, jitterKey: label)
         retryAt = backoff.retryTime(afterFailures: failures, failedAt: now, jitterKey: label)

@@ -17,6 +17,8 @@ public actor TriggerRunner {
     let watching: FileWatching?
     let alarms: TriggerAlarms?
     let onCycle: @Sendable () -> Void
+    /// Hands a time trigger that runs in slices back to the supervisor for a new slice.
+    let needsSlice: @Sendable (TriggerRunner) -> Void
     private var machine: TriggerMachine
     private let wake = AsyncSignal()
     private var subscription: WatchSubscription?
@@ -28,6 +30,7 @@ public actor TriggerRunner {
     private var sleptBetweenSlices = false
     private var alarmToken: Int?
     private var doneWaiters: [CheckedContinuation<Void, Never>] = []
+    private var manualWaiters: [CheckedContinuation<TriggerMachine.ManualOutcome, Never>] = []
 
     /// Creates a runner.
     /// - Parameters:
@@ -38,8 +41,9 @@ public actor TriggerRunner {
     public init(
         spec: TriggerSpec, sink: any TriggerSink, logger: Logger, backoff: Backoff = .submission,
         clock: any TriggerClock = SystemTriggerClock(), watching: FileWatching? = nil, alarms: TriggerAlarms? = nil,
-        onCycle: @escaping @Sendable () -> Void = {}
+        onCycle: @escaping @Sendable () -> Void = {}, needsSlice: @escaping @Sendable (TriggerRunner) -> Void = { _ in }
     ) {
+        self.needsSlice = needsSlice
         self.alarms = alarms
         self.spec = spec
         self.sink = sink
@@ -66,6 +70,8 @@ public actor TriggerRunner {
         case finished
         /// The trigger sleeps until this time (nil: until nothing; it has no tick and no deadline left).
         case sleeping(until: Date?)
+        /// A slice was already running (a wake-up raced the alarm): that one goes on.
+        case alreadyRunning
     }
 
     /// Runs a time trigger until it would sleep, and says until when. The supervisor runs time triggers this way
@@ -73,6 +79,7 @@ public actor TriggerRunner {
     /// triggers cost their actors, not 10,000 suspended tasks).
     public func runSlice() async -> SliceOutcome {
         guard !done else { return .finished }
+        guard !sliceRunning else { return .alreadyRunning }
         sliced = true
         sliceRunning = true
         alarmToken = nil
@@ -82,8 +89,7 @@ public actor TriggerRunner {
             machine.woke(now: clock.now())
         }
         while !stopped && !Task.isCancelled {
-            let action = machine.next(now: clock.now())
-            onCycle()
+            let action = decide()
             if case .sleep(let until) = action {
                 sleptBetweenSlices = true
                 return .sleeping(until: until)
@@ -126,8 +132,7 @@ public actor TriggerRunner {
     /// frame only while it runs.
     private func loop() async {
         while !stopped && !Task.isCancelled {
-            let action = machine.next(now: clock.now())
-            onCycle()
+            let action = decide()
             if case .sleep(let until) = action {
                 await sleep(until: until)
                 machine.woke(now: clock.now())
@@ -135,6 +140,14 @@ public actor TriggerRunner {
                 return
             }
         }
+    }
+
+    /// The machine's next action; a manual fire it finished on the way is answered.
+    private func decide() -> TriggerMachine.Action {
+        let action = machine.next(now: clock.now())
+        onCycle()
+        if let outcome = machine.takeManualOutcome() { resumeManual(outcome) }
+        return action
     }
 
     private enum Outcome {
@@ -150,27 +163,21 @@ public actor TriggerRunner {
                 machine.advanced()
                 logger.info("trigger expired", metadata: ["trigger": "\(spec.label)"])
                 return .finished
-            case .fire(let tick, let coalesced, let nextFire):
-                let name = try await sink.fire(
-                    triggerID: spec.id, tick: tick, coalescedTicks: coalesced, nextFire: nextFire)
-                machine.fired(tick: tick, nextFire: nextFire)
-                if let name {
-                    logger.info("trigger fired", metadata: ["trigger": "\(spec.label)", "workflow": "\(name)"])
-                }
+            case .fire(let tick, let coalesced, let nextFire, let kind):
+                let result = try await sink.fire(
+                    triggerID: spec.id, tick: tick, coalescedTicks: coalesced, nextFire: nextFire, kind: kind)
+                machine.fired(tick: tick, nextFire: nextFire, kind: kind, result: result)
+                log(result, kind: kind)
             case .inspect(let paths):
                 guard let watching, let options = spec.files else { return .finished }
                 let results = await watching.inspect(
                     paths, rules: options.rules, followSymlinks: options.watch.followSymlinks)
                 machine.inspected(results, now: clock.now())
-            case .submit(let files, let nextFire):
-                let name = try await sink.submitFiles(
-                    triggerID: spec.id, files: files.map(TriggerInput.init), nextFire: nextFire)
-                machine.submitted(files, workflow: name)
-                if let name {
-                    logger.info(
-                        "trigger submitted files",
-                        metadata: ["trigger": "\(spec.label)", "workflow": "\(name)", "files": "\(files.count)"])
-                }
+            case .submit(let files, let nextFire, let kind):
+                let result = try await sink.submitFiles(
+                    triggerID: spec.id, files: files.map(TriggerInput.init), nextFire: nextFire, kind: kind)
+                machine.submitted(files, result: result)
+                log(result, kind: kind, files: files.count)
             case .advance(let handledThrough, let nextFire):
                 try await sink.advance(triggerID: spec.id, handledThrough: handledThrough, nextFire: nextFire)
                 machine.advanced()
@@ -183,7 +190,26 @@ public actor TriggerRunner {
             machine.failed(error, now: clock.now())
             logger.error("trigger submission failed", metadata: ["trigger": "\(spec.label)", "error": "\(error)"])
         }
+        if let outcome = machine.takeManualOutcome() { resumeManual(outcome) }
         return .next
+    }
+
+    private func log(_ result: SubmissionResult, kind: FireKind, files: Int? = nil) {
+        var metadata: Logger.Metadata = ["trigger": "\(spec.label)", "kind": "\(kind.rawValue)"]
+        if let files { metadata["files"] = "\(files)" }
+        switch result {
+        case .submitted(let name):
+            metadata["workflow"] = "\(name)"
+            logger.info(files == nil ? "trigger fired" : "trigger submitted files", metadata: metadata)
+        case .skipped(let reason):
+            metadata["reason"] = "\(reason)"
+            logger.notice("trigger tick skipped (overlap skip)", metadata: metadata)
+        case .buffered(let reason):
+            metadata["reason"] = "\(reason)"
+            logger.notice("trigger tick buffered (overlap buffer-one)", metadata: metadata)
+        case .nothing, .notRunning:
+            break
+        }
     }
 
     /// Sleeps until `until` (nil: until woken) or a signal (a file, a stop).
@@ -263,6 +289,62 @@ public actor TriggerRunner {
         await withCheckedContinuation { doneWaiters.append($0) }
     }
 
+    /// One tick now, outside the schedule (`fire-trigger`); returns what it submitted.
+    public func fireNow() async -> TriggerMachine.ManualOutcome {
+        guard !stopped, !done else { return TriggerMachine.ManualOutcome(note: "the trigger is not running") }
+        machine.requestManualFire()
+        if let outcome = machine.takeManualOutcome() { return outcome }
+        wakeUp()
+        return await withCheckedContinuation { manualWaiters.append($0) }
+    }
+
+    /// A workflow of the trigger ended: a buffered tick may go now.
+    public func workflowEnded() {
+        machine.workflowEnded()
+        wakeUp()
+    }
+
+    /// Wakes the trigger: a time trigger asleep between slices gets a new slice (its alarm is cancelled), any
+    /// other is signalled.
+    private func wakeUp() {
+        guard !done, !stopped else { return }
+        if sliced && !sliceRunning {
+            if let alarmToken { alarms?.cancel(alarmToken) }
+            alarmToken = nil
+            needsSlice(self)
+        } else {
+            wake.signal()
+        }
+    }
+
+    private func resumeManual(_ outcome: TriggerMachine.ManualOutcome) {
+        for waiter in manualWaiters { waiter.resume(returning: outcome) }
+        manualWaiters.removeAll()
+    }
+
+    /// A dry run: the next `count` fire times, and for a file trigger which pending files would go into the next
+    /// workflow and why the others wait. Files are looked at on the I/O thread; nothing changes.
+    public func preview(count: Int) async -> TriggerPreview {
+        let now = clock.now()
+        let first = machine.liveNextFire(now: now)
+        let times = first.map { spec.schedule.upcoming(from: $0, count: count, deadline: spec.deadline) } ?? []
+        guard let options = spec.files, let watching, let files = machine.files else {
+            return TriggerPreview(paused: machine.paused, fireTimes: times)
+        }
+        let paths = files.pendingPaths
+        let results = await watching.inspect(
+            paths, rules: options.rules, followSymlinks: options.watch.followSymlinks)
+        var verdicts = files.preview(results, now: clock.now())
+        let inputs = verdicts.ready.map(TriggerInput.init)
+        if let recorded = try? await sink.recorded(triggerID: spec.id, files: inputs), !recorded.isEmpty {
+            verdicts.ready.removeAll { recorded.contains(TriggerInput($0)) }
+        }
+        let batches = options.batches(verdicts.ready)
+        return TriggerPreview(
+            paused: machine.paused, fireTimes: times, nextWorkflow: batches.first?.map(\.path) ?? [],
+            laterWorkflows: max(0, batches.count - 1), pending: verdicts.waiting)
+    }
+
     /// Live details for `trigger-status` (file triggers: watched roots and their readiness rule, pending files).
     public func details() -> FileTriggerStatus? {
         guard let options = spec.files, let files = machine.files, let watching else { return nil }
@@ -282,6 +364,7 @@ public actor TriggerRunner {
 
     private func finish() {
         done = true
+        resumeManual(machine.takeManualOutcome() ?? TriggerMachine.ManualOutcome(note: "the trigger ended"))
         for waiter in doneWaiters { waiter.resume() }
         doneWaiters.removeAll()
     }

@@ -71,4 +71,20 @@ public enum TriggerSchedule: Sendable, Hashable {
             return Due(fires: fires, handledThrough: handled, nextFire: next, expired: false)
         }
     }
+
+    /// The fire times from `first` (the next fire), at most `count` of them, before the deadline.
+    public func upcoming(from first: Date, count: Int, deadline: Date?) -> [Date] {
+        guard count > 0 else { return [] }
+        let times: [Date]
+        switch self {
+        case .interval(_, let every):
+            times = (0..<count).map { first.addingTimeInterval(Double($0) * Double(every.seconds)) }
+        case .cron(let expression, _):
+            times =
+                [first]
+                + expression.fireDates(
+                    after: first, through: first.addingTimeInterval(400 * 86_400 * Double(count)), limit: count - 1)
+        }
+        return times.filter { time in deadline.map { time < $0 } ?? true }
+    }
 }

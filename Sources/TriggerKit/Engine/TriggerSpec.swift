@@ -18,11 +18,19 @@ public struct TriggerSpec: Sendable {
     public var nextFire: Date?
     /// File discovery for file-pattern triggers; nil for time triggers.
     public var files: FileTriggerOptions?
+    /// Paused: it submits nothing (a file trigger keeps watching, so a preview shows its pending files) and still
+    /// expires at its deadline.
+    public var paused: Bool
+    /// Why it is paused (for the log).
+    public var pauseReason: String?
+    /// Overlap `buffer-one`: the tick kept back until the trigger's active workflow ends (persisted).
+    public var bufferedTick: Date?
 
     /// Creates a spec.
     public init(
         id: Int64, label: String, schedule: TriggerSchedule, catchup: CatchupPolicy = .one, deadline: Date? = nil,
-        lastHandled: Date? = nil, nextFire: Date? = nil, files: FileTriggerOptions? = nil
+        lastHandled: Date? = nil, nextFire: Date? = nil, files: FileTriggerOptions? = nil, paused: Bool = false,
+        pauseReason: String? = nil, bufferedTick: Date? = nil
     ) {
         self.id = id
         self.label = label
@@ -32,5 +40,8 @@ public struct TriggerSpec: Sendable {
         self.lastHandled = lastHandled
         self.nextFire = nextFire
         self.files = files
+        self.paused = paused
+        self.pauseReason = pauseReason
+        self.bufferedTick = bufferedTick
     }
 }

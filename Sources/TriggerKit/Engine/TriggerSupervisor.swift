@@ -14,18 +14,26 @@ public actor TriggerSupervisor: Service {
     /// The one timer of every sleeping trigger.
     public nonisolated let alarms: TriggerAlarms
     let restore: @Sendable () async throws -> [TriggerSpec]
+    let reload: @Sendable (Int64) async throws -> TriggerSpec?
+    let changes: AsyncStream<Int64>
     let onCycle: @Sendable () -> Void
     private var runners: [Int64: TriggerRunner] = [:]
     private let (newRunners, newRunner) = AsyncStream.makeStream(of: TriggerRunner.self)
 
     /// - Parameters:
     ///   - restore: loads the triggers to run at start (those persisted as running).
+    ///   - changes: ids of triggers whose workflows ended (a buffered tick may go, the failure policy may have
+    ///     paused the trigger); each is looked up again with `reload` (nil: it no longer runs).
     ///   - onCycle: called whenever a trigger evaluates its schedule (liveness for `/health`).
     public init(
         sink: any TriggerSink, logger: Logger, restore: @escaping @Sendable () async throws -> [TriggerSpec],
+        reload: @escaping @Sendable (Int64) async throws -> TriggerSpec? = { _ in nil },
+        changes: AsyncStream<Int64> = AsyncStream { $0.finish() },
         clock: any TriggerClock = SystemTriggerClock(), watching: FileWatching = FileWatching(),
         onCycle: @escaping @Sendable () -> Void = {}
     ) {
+        self.reload = reload
+        self.changes = changes
         self.sink = sink
         self.logger = logger
         self.clock = clock
@@ -49,12 +57,17 @@ public actor TriggerSupervisor: Service {
             await withDiscardingTaskGroup { group in
                 let (alarms, again) = (self.alarms, self.newRunner)
                 group.addTask { await alarms.run() }
+                let changes = self.changes
+                group.addTask {
+                    for await id in changes { await self.changed(id: id) }
+                }
                 for await runner in stream {
                     guard runner.spec.files == nil else {
                         group.addTask { await runner.run() }
                         continue
                     }
-                    // A time trigger runs in slices: asleep, it holds no task; the timer brings it back.
+                    // A time trigger runs in slices: asleep, it holds no task; the timer (or a wake-up) brings it
+                    // back.
                     group.addTask {
                         guard case .sleeping(let until?) = await runner.runSlice() else { return }
                         let token = alarms.schedule(until) { again.yield(runner) }
@@ -71,8 +84,10 @@ public actor TriggerSupervisor: Service {
         while let old = runners.removeValue(forKey: spec.id) {
             await old.stop()
         }
+        let again = newRunner
         let runner = TriggerRunner(
-            spec: spec, sink: sink, logger: logger, clock: clock, watching: watching, alarms: alarms, onCycle: onCycle)
+            spec: spec, sink: sink, logger: logger, clock: clock, watching: watching, alarms: alarms, onCycle: onCycle,
+            needsSlice: { again.yield($0) })
         runners[spec.id] = runner
         newRunner.yield(runner)
     }
@@ -87,6 +102,42 @@ public actor TriggerSupervisor: Service {
     public func details(id: Int64) async -> FileTriggerStatus? {
         guard let runner = runners[id] else { return nil }
         return await runner.details()
+    }
+
+    /// One tick of a running trigger now (`fire-trigger`); nil when it does not run here.
+    public func fire(id: Int64) async -> TriggerMachine.ManualOutcome? {
+        guard let runner = runners[id] else { return nil }
+        return await runner.fireNow()
+    }
+
+    /// A dry run of a running (or paused) trigger; nil when it does not run here.
+    public func preview(id: Int64, count: Int) async -> TriggerPreview? {
+        guard let runner = runners[id] else { return nil }
+        return await runner.preview(count: count)
+    }
+
+    /// A workflow of the trigger ended: a buffered tick may go now, and a trigger its failure policy paused (or
+    /// that ended) is restarted paused (or stopped).
+    func changed(id: Int64) async {
+        guard let runner = runners[id] else { return }
+        let spec: TriggerSpec?
+        do {
+            spec = try await reload(id)
+        } catch {
+            logger.error("cannot reload trigger", metadata: ["trigger": "\(runner.spec.label)", "error": "\(error)"])
+            await runner.workflowEnded()
+            return
+        }
+        guard let spec else { return await stop(id: id) }
+        if spec.paused == runner.spec.paused {
+            await runner.workflowEnded()
+            return
+        }
+        if spec.paused {
+            logger.warning(
+                "trigger paused", metadata: ["trigger": "\(spec.label)", "reason": "\(spec.pauseReason ?? "")"])
+        }
+        await start(spec)
     }
 
     /// The ids of the triggers running now.

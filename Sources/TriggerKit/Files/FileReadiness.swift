@@ -179,46 +179,103 @@ public struct FileReadiness: Sendable {
             .filter { $0.timeIntervalSince(now) > Self.tolerance && $0.timeIntervalSince(now) <= within }.max()
     }
 
-    /// Takes the results of inspecting due files and returns those that are ready, sorted by path.
+    /// What one inspection means for a pending file.
+    enum Verdict {
+        /// Gone, not a regular file, or the version already submitted: no longer pending.
+        case drop
+        /// Changed since the last look: timed again from now.
+        case changed(FileIdentity)
+        /// Not ready yet, with why; the rule it was judged by (nil when the writer check did not decide).
+        case waiting(FileIdentity, reason: String, rule: ReadinessRule?)
+        /// Ready, judged by this rule.
+        case ready(FileIdentity, rule: ReadinessRule)
+    }
+
+    /// Judges one inspection of a pending file (without changing anything).
     ///
     /// A file is ready when it exists, is not a version already submitted, has not changed since the last look,
     /// nobody has it open for writing, its marker (if any) exists, and it has been unchanged (by mtime and since
     /// it was last seen to change) for the quiet period, or for the settle period where the writer check is
-    /// refused. A file that changed is timed again from now; a file still open for writing stays pending.
+    /// refused.
+    func verdict(_ result: FileInspection, _ entry: Pending, now: Date) -> Verdict {
+        guard let identity = result.identity, settled[result.path] != identity else { return .drop }
+        if let known = entry.identity, known != identity { return .changed(identity) }
+        let period: Double
+        let rule: ReadinessRule
+        switch result.writer {
+        case .writerOpen:
+            return .waiting(identity, reason: "writer open", rule: nil)
+        case .noWriter:
+            rule = .writerCheck
+            period = rules.quietPeriod
+        case .unavailable(let reason):
+            rule = .settle(reason: reason)
+            period = rules.settle
+        }
+        guard result.markerPresent else {
+            let marker = rules.readyMarker.map { " \($0.marker(for: result.path))" } ?? ""
+            return .waiting(identity, reason: "waiting for ready marker\(marker)", rule: rule)
+        }
+        // An mtime in the future (clock skew, a copy that kept a wrong time) would hold the file back until the
+        // clock reaches it: then only the last change we saw counts.
+        let modified = Date(timeIntervalSince1970: Double(identity.mtimeNanoseconds) / 1e9)
+        let changed = modified > now ? entry.since : max(modified, entry.since)
+        let left = period - now.timeIntervalSince(changed)
+        guard left <= Self.tolerance else {
+            let what = rule == .writerCheck ? "quiet period" : "settling"
+            return .waiting(
+                identity, reason: "\(what) (\(String(format: "%.3g", left)) s left)", rule: rule)
+        }
+        return .ready(identity, rule: rule)
+    }
+
+    /// Takes the results of inspecting due files and returns those that are ready, sorted by path (see
+    /// ``verdict(_:_:now:)``). A file that changed is timed again from now; a file still open for writing stays
+    /// pending.
     public mutating func inspected(_ results: [FileInspection], now: Date) -> [ScannedFile] {
         var ready: [ScannedFile] = []
         for result in results {
             guard let entry = pending[result.path] else { continue }
-            guard let identity = result.identity, settled[result.path] != identity else {
+            switch verdict(result, entry, now: now) {
+            case .drop:
                 pending.removeValue(forKey: result.path)
-                continue
-            }
-            if let known = entry.identity, known != identity {
+            case .changed(let identity):
                 pending[result.path] = Pending(identity: identity, since: now)
-                continue
-            }
-            pending[result.path]?.identity = identity
-            let period: Double
-            switch result.writer {
-            case .writerOpen:
-                continue
-            case .noWriter:
-                rootRules[root(of: result.path)] = .writerCheck
-                period = rules.quietPeriod
-            case .unavailable(let reason):
-                rootRules[root(of: result.path)] = .settle(reason: reason)
-                period = rules.settle
-            }
-            guard result.markerPresent else { continue }
-            // An mtime in the future (clock skew, a copy that kept a wrong time) would hold the file back until the
-            // clock reaches it: then only the last change we saw counts.
-            let modified = Date(timeIntervalSince1970: Double(identity.mtimeNanoseconds) / 1e9)
-            let changed = modified > now ? entry.since : max(modified, entry.since)
-            if now.timeIntervalSince(changed) >= period - Self.tolerance {
+            case .waiting(let identity, _, let rule):
+                pending[result.path]?.identity = identity
+                if let rule { rootRules[root(of: result.path)] = rule }
+            case .ready(let identity, let rule):
+                pending[result.path]?.identity = identity
+                rootRules[root(of: result.path)] = rule
                 ready.append(ScannedFile(path: result.path, identity: identity))
             }
         }
         return ready.sorted { $0.path < $1.path }
+    }
+
+    /// The pending files, sorted (for a preview, which looks at all of them).
+    public var pendingPaths: [String] { pending.keys.sorted() }
+
+    /// A dry run over inspections of pending files: which are ready, and why the others wait. Nothing changes.
+    public func preview(_ results: [FileInspection], now: Date) -> (
+        ready: [ScannedFile], waiting: [TriggerPreview.PendingFile]
+    ) {
+        var ready: [ScannedFile] = []
+        var waiting: [TriggerPreview.PendingFile] = []
+        for result in results {
+            guard let entry = pending[result.path] else { continue }
+            switch verdict(result, entry, now: now) {
+            case .drop:
+                continue
+            case .changed:
+                waiting.append(.init(path: result.path, reason: "changed (\(rules.quietPeriod) s quiet period again)"))
+            case .waiting(_, let reason, _):
+                waiting.append(.init(path: result.path, reason: reason))
+            case .ready(let identity, _):
+                ready.append(ScannedFile(path: result.path, identity: identity))
+            }
+        }
+        return (ready.sorted { $0.path < $1.path }, waiting.sorted { $0.path < $1.path })
     }
 
     /// These files were submitted (or the ledger already had them): they are no longer pending, and scans leave

@@ -12,6 +12,7 @@ import PegasusAuth
 import PegasusConfig
 import Synchronization
 import Testing
+import TriggerKit
 
 /// A response as the API tests look at it.
 struct Reply: Sendable {
@@ -113,6 +114,21 @@ final class RecordingTriggerControl: TriggerControl {
 
     func details(triggerID: Int64) async -> [String: JSONValue] {
         ["watched_roots": ["/data"], "pending_files": 3]
+    }
+
+    func fire(triggerID: Int64) async -> (workflows: [String], note: String?) {
+        log.withLock { $0.append("fire \(triggerID)") }
+        return (["w_fired"], nil)
+    }
+
+    func preview(triggerID: Int64, count: Int) async -> TriggerPreview? {
+        log.withLock { $0.append("preview \(triggerID) \(count)") }
+        return TriggerPreview(paused: false, fireTimes: [Date(timeIntervalSince1970: 100)], nextWorkflow: ["/data/a"])
+    }
+
+    func existingFiles(_ trigger: TriggerRecord) async throws -> [TriggerInput] {
+        log.withLock { $0.append("existing \(trigger.name)") }
+        return [TriggerInput(path: "/data/old", device: 1, inode: 2, size: 3, mtimeNanoseconds: 4)]
     }
 }
 
