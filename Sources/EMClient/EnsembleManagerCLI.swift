@@ -24,6 +24,11 @@ public let clientCommands: [any ParsableCommand.Type] = [
     TriggersCommand.self,
     TriggerStatusCommand.self,
     StopTriggerCommand.self,
+    PauseTriggerCommand.self,
+    ResumeTriggerCommand.self,
+    FireTriggerCommand.self,
+    TriggerPreviewCommand.self,
+    UpdateTriggerCommand.self,
 ]
 
 /// The `pegasus-em` root command; `Server` is the `server` subcommand, which lives with the executable.

@@ -134,6 +134,7 @@ public struct OutputFormatter: Sendable {
             for (key, value) in orderedArgs(t.args) {
                 out += label(titleCase(key) + ":") + pythonString(value) + "\n"
             }
+            out += triggerPolicy(t)
             blocks.append(out)
         }
         return blocks.joined(separator: "\n")
@@ -186,6 +187,8 @@ public struct OutputFormatter: Sendable {
                 }
             }
         }
+        out += triggerPolicy(t)
+        out += triggerHistory(t)
         return out
     }
 
@@ -203,12 +206,12 @@ public struct OutputFormatter: Sendable {
 
     // MARK: - Helpers
 
-    private func time(_ epoch: Double) -> String {
+    func time(_ epoch: Double) -> String {
         timestamps.string(from: epoch)
     }
 
     /// A label padded to 15 columns, with at least one space after it.
-    private func label(_ text: String) -> String {
+    func label(_ text: String) -> String {
         text.unicodeScalars.count >= 15 ? text + " " : pad(text, 15)
     }
 }

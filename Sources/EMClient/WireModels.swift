@@ -106,7 +106,7 @@ public struct TriggerResource: Decodable, Sendable, Equatable {
     public var id: Int
     public var ensembleID: Int?
     public var name: String
-    /// `RUNNING`, `STOPPED`, `EXPIRED` or `FAILED`.
+    /// `RUNNING`, `PAUSED`, `STOPPED`, `EXPIRED` or `FAILED`.
     public var state: String
     public var workflow: Workflow
     /// `interval`, `timeout`, `file_patterns`, `cron`, `timezone`, ... as the server sends them.
@@ -121,16 +121,30 @@ public struct TriggerResource: Decodable, Sendable, Equatable {
     public var fireCount: Int?
     public var priority: Int?
     public var basedir: String?
+    // Issue 14 (absent from Pegasus' server and older ones, so all optional).
+    /// `allow`, `skip` or `buffer-one`: what a tick does while the trigger's last workflow still runs.
+    public var overlap: String?
+    /// Consecutive failed workflows after which the trigger pauses itself; nil is never (or an older server).
+    public var pauseAfterFailures: Int?
+    public var consecutiveFailures: Int?
+    public var skippedTicks: Int?
+    public var lastSkip: Skip?
+    /// `buffer-one`: a tick waits for the trigger's running workflow to end.
+    public var buffered: Bool?
     // Detail view only.
     public var watch: Watch?
     public var submissions: [Submission]?
+    /// Latest first.
+    public var history: [Event]?
 
     /// Creates a trigger resource (tests, fakes).
     public init(
         id: Int, ensembleID: Int? = nil, name: String, state: String, workflow: Workflow,
         args: [String: JSONValue]?, type: String, reason: String? = nil, created: Double? = nil,
         updated: Double? = nil, nextFire: Double? = nil, deadline: Double? = nil, fireCount: Int? = nil,
-        priority: Int? = nil, basedir: String? = nil, watch: Watch? = nil, submissions: [Submission]? = nil
+        priority: Int? = nil, basedir: String? = nil, watch: Watch? = nil, submissions: [Submission]? = nil,
+        overlap: String? = nil, pauseAfterFailures: Int? = nil, consecutiveFailures: Int? = nil,
+        skippedTicks: Int? = nil, lastSkip: Skip? = nil, buffered: Bool? = nil, history: [Event]? = nil
     ) {
         self.id = id
         self.ensembleID = ensembleID
@@ -149,6 +163,43 @@ public struct TriggerResource: Decodable, Sendable, Equatable {
         self.basedir = basedir
         self.watch = watch
         self.submissions = submissions
+        self.overlap = overlap
+        self.pauseAfterFailures = pauseAfterFailures
+        self.consecutiveFailures = consecutiveFailures
+        self.skippedTicks = skippedTicks
+        self.lastSkip = lastSkip
+        self.buffered = buffered
+        self.history = history
+    }
+
+    /// The last tick the trigger skipped, and why.
+    public struct Skip: Decodable, Sendable, Equatable {
+        public var time: Double
+        public var reason: String
+
+        /// Creates a skip record.
+        public init(time: Double, reason: String) {
+            self.time = time
+            self.reason = reason
+        }
+    }
+
+    /// One entry of a trigger's history (`paused`, `resumed`, `skipped`, ...); `count` folds repeats.
+    public struct Event: Decodable, Sendable, Equatable {
+        public var time: Double
+        public var event: String
+        public var user: String?
+        public var detail: String?
+        public var count: Int?
+
+        /// Creates a history entry.
+        public init(time: Double, event: String, user: String? = nil, detail: String? = nil, count: Int? = nil) {
+            self.time = time
+            self.event = event
+            self.user = user
+            self.detail = detail
+            self.count = count
+        }
     }
 
     /// The workflow script a trigger runs and its arguments.
@@ -216,10 +267,78 @@ public struct TriggerResource: Decodable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, name, state, workflow, args, type, reason, created, updated, deadline, priority, basedir, watch
-        case submissions
+        case submissions, overlap, buffered, history
         case ensembleID = "ensemble_id"
         case nextFire = "next_fire"
         case fireCount = "fire_count"
+        case pauseAfterFailures = "pause_after_failures"
+        case consecutiveFailures = "consecutive_failures"
+        case skippedTicks = "skipped_ticks"
+        case lastSkip = "last_skip"
+    }
+}
+
+/// `GET /ensembles/E/triggers/T/preview`: what the trigger would do next. Lists absent from the answer decode as
+/// empty.
+public struct TriggerPreview: Decodable, Sendable, Equatable {
+    public var trigger: String
+    public var state: String
+    public var paused: Bool
+    /// The next fire times, epoch seconds; empty when none are left.
+    public var fireTimes: [Double]
+    /// File triggers: the files of the next workflow.
+    public var nextWorkflow: [String]
+    /// File triggers: files seen but not ready yet.
+    public var pending: [Pending]
+    /// File triggers: how many more workflows the ready files beyond `max_files` make.
+    public var laterWorkflows: Int
+    /// `CRON` or `FILE_PATTERN`, if the server says (not in the contract; the file lists tell otherwise).
+    public var type: String?
+
+    /// A file that is not ready yet, and why (`writer open`, `settling (0.4 s left)`, ...).
+    public struct Pending: Decodable, Sendable, Equatable {
+        public var path: String
+        public var reason: String
+
+        /// Creates a pending file.
+        public init(path: String, reason: String) {
+            self.path = path
+            self.reason = reason
+        }
+    }
+
+    /// Creates a preview (tests, fakes).
+    public init(
+        trigger: String, state: String, paused: Bool = false, fireTimes: [Double] = [], nextWorkflow: [String] = [],
+        pending: [Pending] = [], laterWorkflows: Int = 0, type: String? = nil
+    ) {
+        self.trigger = trigger
+        self.state = state
+        self.paused = paused
+        self.fireTimes = fireTimes
+        self.nextWorkflow = nextWorkflow
+        self.pending = pending
+        self.laterWorkflows = laterWorkflows
+        self.type = type
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        trigger = try c.decode(String.self, forKey: .trigger)
+        state = try c.decode(String.self, forKey: .state)
+        paused = try c.decodeIfPresent(Bool.self, forKey: .paused) ?? (state == "PAUSED")
+        fireTimes = try c.decodeIfPresent([Double].self, forKey: .fireTimes) ?? []
+        nextWorkflow = try c.decodeIfPresent([String].self, forKey: .nextWorkflow) ?? []
+        pending = try c.decodeIfPresent([Pending].self, forKey: .pending) ?? []
+        laterWorkflows = try c.decodeIfPresent(Int.self, forKey: .laterWorkflows) ?? 0
+        type = try c.decodeIfPresent(String.self, forKey: .type)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case trigger, state, paused, pending, type
+        case fireTimes = "fire_times"
+        case nextWorkflow = "next_workflow"
+        case laterWorkflows = "later_workflows"
     }
 }
 

@@ -39,6 +39,7 @@ public struct CronTriggerCommand: ClientCommand {
     @Option(
         help: ArgumentHelp("Missed firings to make up after a server restart: none, one or all", valueName: "policy"))
     var catchup: String?
+    @OptionGroup var policy: TriggerPolicyOptions
     @OptionGroup public var output: OutputOptions
 
     public init() {}
@@ -56,9 +57,7 @@ public struct CronTriggerCommand: ClientCommand {
         if !missing.isEmpty {
             throw ValidationError("the following arguments are required: " + missing.joined(separator: ", "))
         }
-        if let catchup, !["none", "one", "all"].contains(catchup) {
-            throw ValidationError("--catchup must be none, one or all: \(catchup)")
-        }
+        try validateCatchup(catchup)
     }
 
     public func perform(_ session: Session) async throws(ClientFailure) {
@@ -72,7 +71,9 @@ public struct CronTriggerCommand: ClientCommand {
             basedir: session.workingDirectory,
             catchup: catchup,
             cron: cron,
-            timezone: timezone
+            timezone: timezone,
+            overlap: policy.overlap,
+            pauseAfterFailures: policy.failureLimit
         )
         let reply = try await session.api.request(
             "POST", ["ensembles", ensemble ?? "", "triggers", "cron"], body: body)
@@ -176,6 +177,16 @@ struct FileTriggerArguments: ParsableArguments {
         help: "Move taken files into a processed/ directory beside them (the server's default applies if not given)"
     )
     var moveProcessed: Bool?
+    @Flag(help: "Never submit the files that match when the trigger is created")
+    var skipExisting = false
+    @Flag(
+        help: """
+            Do not inherit the ledger of an ended trigger of the same name: submit again what it submitted \
+            (default: those files are not submitted again)
+            """
+    )
+    var resubmitAll = false
+    @OptionGroup var policy: TriggerPolicyOptions
 
     func validateRequired() throws {
         var missing: [String] = []
@@ -202,7 +213,11 @@ struct FileTriggerArguments: ParsableArguments {
             settle: settle,
             maxFiles: maxFiles,
             moveProcessed: moveProcessed,
-            readyMarker: readyMarker
+            readyMarker: readyMarker,
+            overlap: policy.overlap,
+            pauseAfterFailures: policy.failureLimit,
+            skipExisting: skipExisting ? true : nil,
+            resubmitAll: resubmitAll ? true : nil
         )
         let reply = try await session.api.request(
             "POST",
