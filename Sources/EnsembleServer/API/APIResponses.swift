@@ -118,7 +118,8 @@ enum Resources {
 
     static func preview(_ p: TriggerPreview, trigger t: TriggerRecord) -> JSONValue {
         [
-            "trigger": .string(t.name), "state": .string(t.state.rawValue), "paused": .bool(p.paused),
+            "trigger": .string(t.name), "type": .string(t.type.rawValue), "state": .string(t.state.rawValue),
+            "paused": .bool(p.paused),
             "fire_times": .array(p.fireTimes.map { .double($0.timeIntervalSince1970) }),
             "next_workflow": .strings(p.nextWorkflow), "later_workflows": .int(p.laterWorkflows),
             "pending": .array(p.pending.map { ["path": .string($0.path), "reason": .string($0.reason)] }),

@@ -40,6 +40,11 @@ public struct TriggerMachine: Sendable {
         public var workflows: [String] = []
         /// Why nothing (or not everything) was submitted: skipped by the overlap policy, paused, a failure.
         public var note: String?
+
+        public init(workflows: [String] = [], note: String? = nil) {
+            self.workflows = workflows
+            self.note = note
+        }
     }
 
     /// The schedule.

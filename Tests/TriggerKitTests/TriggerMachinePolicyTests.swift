@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+import TriggerKit
+import Watchers
+
+struct StoreDown: Error, CustomStringConvertible {
+    var description: String { "disk full" }
+}
+
+/// Pause, manual fires, overlap results and the buffered tick, decided by the pure state machine on given times.
+struct TriggerMachinePolicyTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func timeSpec(paused: Bool = false, deadline: Date? = nil, buffered: Date? = nil) -> TriggerSpec {
+        TriggerSpec(
+            id: 1, label: "e.t", schedule: .interval(start: t0, every: TriggerDuration(seconds: 60)!),
+            deadline: deadline, lastHandled: t0, nextFire: t0 + 60, paused: paused, bufferedTick: buffered)
+    }
+
+    func fileSpec(paused: Bool = false) throws -> TriggerSpec {
+        TriggerSpec(
+            id: 1, label: "e.t", schedule: .interval(start: t0, every: TriggerDuration(seconds: 10)!),
+            lastHandled: t0, nextFire: t0 + 10, files: FileTriggerOptions(patterns: try FilePatternSet(["/in/*.dat"])),
+            paused: paused)
+    }
+
+    func ready(_ m: inout TriggerMachine, _ path: String, at time: Date) -> ScannedFile {
+        let identity = FileIdentity(
+            device: 1, inode: 7, size: 1, mtimeNanoseconds: Int64(time.timeIntervalSince1970 * 1e9))
+        m.files?.fileChanged(path, now: time)
+        return ScannedFile(path: path, identity: identity)
+    }
+
+    @Test("A paused trigger fires no tick, sleeps until its deadline, and expires there")
+    func pausedSleepsUntilDeadline() {
+        var m = TriggerMachine(spec: timeSpec(paused: true, deadline: t0 + 300))
+        let asleep = m.next(now: t0 + 120)
+        #expect(asleep == .sleep(until: t0 + 300))
+        let expired = m.next(now: t0 + 300)
+        #expect(expired == .expire)
+        var open = TriggerMachine(spec: timeSpec(paused: true))
+        let forever = open.next(now: t0 + 1e6)
+        #expect(forever == .sleep(until: nil))
+    }
+
+    @Test("A manual fire submits now without moving the schedule; a paused trigger answers at once")
+    func manualFire() {
+        var m = TriggerMachine(spec: timeSpec())
+        m.requestManualFire()
+        let now = t0 + 10
+        let fire = m.next(now: now)
+        #expect(fire == .fire(tick: now, coalesced: 1, nextFire: t0 + 60, kind: .manual))
+        m.fired(tick: now, nextFire: t0 + 60, kind: .manual, result: .submitted("t_manual"))
+        #expect(m.takeManualOutcome() == TriggerMachine.ManualOutcome(workflows: ["t_manual"]))
+        #expect(m.takeManualOutcome() == nil)
+        #expect(m.lastHandled == t0)
+        let next = m.next(now: now)
+        #expect(next == .sleep(until: t0 + 60))
+
+        var paused = TriggerMachine(spec: timeSpec(paused: true))
+        paused.requestManualFire()
+        #expect(paused.takeManualOutcome()?.note == "the trigger is paused")
+    }
+
+    @Test("A manual fire refused by the overlap policy says why; a failing store says so too")
+    func manualFireRefused() {
+        var m = TriggerMachine(spec: timeSpec())
+        m.requestManualFire()
+        _ = m.next(now: t0 + 1)
+        m.fired(tick: t0 + 1, nextFire: t0 + 60, kind: .manual, result: .skipped("workflow w is still RUNNING"))
+        #expect(m.takeManualOutcome() == .init(workflows: [], note: "skipped: workflow w is still RUNNING"))
+        m.requestManualFire()
+        _ = m.next(now: t0 + 2)
+        m.failed(StoreDown(), now: t0 + 2)
+        #expect(m.takeManualOutcome()?.note == "failed: disk full")
+    }
+
+    @Test("A buffered tick waits for a workflow to end, then fires once; a later workflow takes its place")
+    func bufferedTick() {
+        var m = TriggerMachine(spec: timeSpec())
+        let tick = m.next(now: t0 + 60)
+        #expect(tick == .fire(tick: t0 + 60, coalesced: 1, nextFire: t0 + 120, kind: .scheduled))
+        m.fired(tick: t0 + 60, nextFire: t0 + 120, kind: .scheduled, result: .buffered("w is still RUNNING"))
+        #expect(m.bufferedTick == t0 + 60)
+        // Nothing happens until a workflow ends.
+        let waiting = m.next(now: t0 + 61)
+        #expect(waiting == .sleep(until: t0 + 120))
+        m.workflowEnded()
+        let retry = m.next(now: t0 + 70)
+        #expect(retry == .fire(tick: t0 + 60, coalesced: 1, nextFire: t0 + 120, kind: .buffered))
+        // Still blocked (another workflow of the trigger): it waits for the next end.
+        m.fired(tick: t0 + 60, nextFire: t0 + 120, kind: .buffered, result: .buffered("v is still QUEUED"))
+        #expect(m.bufferedTick == t0 + 60)
+        let again = m.next(now: t0 + 71)
+        #expect(again == .sleep(until: t0 + 120))
+        m.workflowEnded()
+        _ = m.next(now: t0 + 80)
+        m.fired(tick: t0 + 60, nextFire: t0 + 120, kind: .buffered, result: .submitted("t_buffered"))
+        #expect(m.bufferedTick == nil)
+        #expect(m.lastHandled == t0 + 60)
+
+        // After a restart the persisted buffered tick is tried once.
+        var restarted = TriggerMachine(spec: timeSpec(buffered: t0 + 60))
+        let first = restarted.next(now: t0 + 90)
+        #expect(first == .fire(tick: t0 + 60, coalesced: 1, nextFire: t0 + 60, kind: .buffered))
+    }
+
+    @Test("Files skipped by the overlap policy stay pending and are taken at the next tick")
+    func skippedFilesStayPending() throws {
+        var m = TriggerMachine(spec: try fileSpec())
+        let file = ready(&m, "/in/a.dat", at: t0 + 1)
+        let inspect = m.next(now: t0 + 10)
+        #expect(inspect == .inspect(["/in/a.dat"]))
+        m.inspected([FileInspection(path: file.path, identity: file.identity, writer: .noWriter)], now: t0 + 10)
+        let submit = m.next(now: t0 + 10)
+        #expect(submit == .submit([file], nextFire: t0 + 20, kind: .scheduled))
+        m.submitted([file], result: .skipped("w is still RUNNING"))
+        #expect(m.files?.pendingCount == 1)
+        let sleep = m.next(now: t0 + 10)
+        #expect(sleep == .sleep(until: t0 + 20))
+        let again = m.next(now: t0 + 20)
+        #expect(again == .inspect(["/in/a.dat"]))
+        m.inspected([FileInspection(path: file.path, identity: file.identity, writer: .noWriter)], now: t0 + 20)
+        let submitAgain = m.next(now: t0 + 20)
+        #expect(submitAgain == .submit([file], nextFire: t0 + 30, kind: .scheduled))
+        m.submitted([file], result: .submitted("t_2"))
+        #expect(m.files?.pendingCount == 0)
+    }
+
+    @Test("A store that says the trigger no longer runs pauses the machine; its files stay pending")
+    func notRunningPauses() throws {
+        var m = TriggerMachine(spec: try fileSpec())
+        let file = ready(&m, "/in/a.dat", at: t0 + 1)
+        _ = m.next(now: t0 + 10)
+        m.inspected([FileInspection(path: file.path, identity: file.identity, writer: .noWriter)], now: t0 + 10)
+        _ = m.next(now: t0 + 10)
+        m.submitted([file], result: .notRunning)
+        #expect(m.paused)
+        #expect(m.files?.pendingCount == 1)
+        let asleep = m.next(now: t0 + 20)
+        #expect(asleep == .sleep(until: nil))
+    }
+
+    @Test("A manual fire of a file trigger takes the files due now, outside the schedule")
+    func manualFileFire() throws {
+        var m = TriggerMachine(spec: try fileSpec())
+        m.requestManualFire()
+        _ = m.next(now: t0 + 2)
+        #expect(m.takeManualOutcome() == .init(workflows: [], note: nil), "nothing due: answered at once")
+        let file = ready(&m, "/in/a.dat", at: t0 + 3)
+        m.requestManualFire()
+        let inspect = m.next(now: t0 + 4)
+        #expect(inspect == .inspect(["/in/a.dat"]))
+        m.inspected([FileInspection(path: file.path, identity: file.identity, writer: .noWriter)], now: t0 + 4)
+        let submit = m.next(now: t0 + 4)
+        #expect(submit == .submit([file], nextFire: m.nextFire, kind: .manual))
+        m.submitted([file], result: .submitted("t_now"))
+        _ = m.next(now: t0 + 4)
+        #expect(m.takeManualOutcome() == .init(workflows: ["t_now"]))
+        #expect(m.lastHandled == t0, "the schedule did not move")
+    }
+}
