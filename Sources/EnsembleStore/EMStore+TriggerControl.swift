@@ -148,13 +148,6 @@ extension EMStore {
         }
     }
 
-    /// Records a user's verb (stop) in the history.
-    public func recordTriggerEvent(triggerID: Int64, _ event: String, user: String?, detail: String?) async throws {
-        try await pool.write { db in
-            try Self.recordEvent(db, triggerID: triggerID, event, user: user, detail: detail, now: Self.now())
-        }
-    }
-
     /// Which of these files the trigger's ledger (shared with the predecessors it inherited) holds.
     public func recordedFiles(triggerID: Int64, files: [TriggerInput]) async throws -> Set<TriggerInput> {
         try await pool.read { db in try Self.ledgerContains(db, triggerID: triggerID, files: files) }

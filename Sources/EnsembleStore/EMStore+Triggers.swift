@@ -89,16 +89,20 @@ extension EMStore {
         }
     }
 
-    /// Sets a trigger's state and reason (stop, expiry, failure).
+    /// Sets a trigger's state and reason (stop, expiry, failure), and records `event` (by `user`) in its history.
     @discardableResult
-    public func setTriggerState(id: Int64, _ state: TriggerState, reason: String?) async throws -> TriggerRecord? {
+    public func setTriggerState(
+        id: Int64, _ state: TriggerState, reason: String?, event: String? = nil, user: String? = nil
+    ) async throws -> TriggerRecord? {
         try await pool.write { db in
             guard var t = try TriggerRecord.fetchOne(db, key: id) else { return nil }
+            let now = Self.now()
             t.state = state
             t.reason = reason
             if !state.isLive { t.nextFire = nil }
-            t.updated = Self.now()
+            t.updated = now
             try t.update(db)
+            if let event { try Self.recordEvent(db, triggerID: id, event, user: user, detail: reason, now: now) }
             return t
         }
     }

@@ -158,4 +158,32 @@ struct TriggerOperationsTests {
         #expect(submissions.allSatisfy { ($0["workflow"] as? String)?.isEmpty == false })
         #expect((try await h.history("inbox").last?["detail"] as? String) == "10 existing files skipped")
     }
+
+    @Test(
+        "A paused time trigger applies its catch-up policy on resume: one fires once, all fires each missed tick",
+        .timeLimit(.minutes(1)), arguments: [("one", [6.0]), ("all", [3.0, 6.0])])
+    func catchupOnResume(policy: String, madeUp: [Double]) async throws {
+        let h = try await TriggerHarness()
+        let id = try await h.create("cron", "every3s", ["interval": "3s", "catchup": policy])
+        try await h.until("the creation tick") { try h.workflowCount(id) == 1 }
+        try await h.verb("pause", "every3s")
+        let created = try #require(try await h.trigger("every3s")["created"] as? Double)
+        // Paused across the ticks at +3 s and +6 s; resumed before the one at +9 s.
+        try await sleep(until: created + 7.5)
+        #expect(try h.workflowCount(id) == 1)
+        #expect(try await h.verb("resume", "every3s").status == 200)
+        try await h.until(timeout: 1.2, "the made-up ticks") { try h.workflowCount(id) == 1 + madeUp.count }
+        let ticks = try h.fires(id).map { ($0.tick - created).rounded() }
+        #expect(ticks == [0] + madeUp)
+    }
+
+    @Test("The timeout keeps running while paused: a paused trigger expires at its deadline", .timeLimit(.minutes(1)))
+    func pausedTriggerExpires() async throws {
+        let h = try await TriggerHarness()
+        try await h.create("cron", "short", ["interval": "1h", "timeout": "2s"])
+        try await h.verb("pause", "short")
+        try await h.until(timeout: 5, "the deadline") { try await h.trigger("short")["state"] as? String == "EXPIRED" }
+        #expect(try await h.events("short") == ["created", "paused", "expired"])
+        #expect(try await h.verb("resume", "short").status == 409)
+    }
 }

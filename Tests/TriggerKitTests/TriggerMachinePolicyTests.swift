@@ -159,4 +159,24 @@ struct TriggerMachinePolicyTests {
         #expect(m.takeManualOutcome() == .init(workflows: ["t_now"]))
         #expect(m.lastHandled == t0, "the schedule did not move")
     }
+
+    @Test("A wake-up during a tick's grace wait does not spend the tick: the file is inspected when its quiet ends")
+    func earlyWakeKeepsGraceWait() throws {
+        // A resumed (or restarted) file trigger: its tick is due, and the start scan found a file just now.
+        var m = TriggerMachine(
+            spec: TriggerSpec(
+                id: 1, label: "e.t", schedule: .interval(start: t0, every: TriggerDuration(seconds: 10)!),
+                nextFire: t0, files: FileTriggerOptions(patterns: try FilePatternSet(["/in/*.dat"]))))
+        let found = ScannedFile(
+            path: "/in/a.dat", identity: FileIdentity(device: 1, inode: 1, size: 1, mtimeNanoseconds: 0))
+        m.files?.filesFound([found], now: t0 + 2)
+        let grace = m.next(now: t0 + 2.001)
+        #expect(grace == .sleep(until: t0 + 2.025))
+        // A signal left over from the scan wakes it at once.
+        m.woke(now: t0 + 2.002)
+        let still = m.next(now: t0 + 2.002)
+        #expect(still == .sleep(until: t0 + 2.025))
+        let inspect = m.next(now: t0 + 2.025)
+        #expect(inspect == .inspect(["/in/a.dat"]))
+    }
 }

@@ -43,9 +43,8 @@ extension EnsembleAPI {
             // STOPPED is committed first (a submission in flight sees it and submits nothing), then the actor is
             // stopped: when the answer leaves, the trigger submits nothing more.
             if t.state.isLive {
-                try await self.manager.store.setTriggerState(id: t.id!, .stopped, reason: "stopped by the user")
-                try await self.manager.store.recordTriggerEvent(
-                    triggerID: t.id!, "stopped", user: self.user, detail: nil)
+                try await self.manager.store.setTriggerState(
+                    id: t.id!, .stopped, reason: "stopped by the user", event: "stopped", user: self.user)
             }
             await self.manager.triggers.stop(triggerID: t.id!)
             return APIResponse.message("ensemble: \(e), trigger: \(t.name) marked for deletion", status: .accepted)

@@ -43,7 +43,7 @@ struct StoreTriggerSink: TriggerSink {
     }
 
     func expire(triggerID: Int64) async throws {
-        try await store.setTriggerState(id: triggerID, .expired, reason: "timeout reached")
+        try await store.setTriggerState(id: triggerID, .expired, reason: "timeout reached", event: "expired")
     }
 
     func report(triggerID: Int64, reason: String?) async {

@@ -75,6 +75,8 @@ public struct TriggerMachine: Sendable {
     private var work = Work.none
     /// The tick whose grace wait (for the files about to become ready) was already taken.
     private var graceTick: Date?
+    /// When that grace wait ends.
+    private var graceUntil: Date?
     /// The last sleep was an idle one (a file trigger with no pending file sleeping through its ticks).
     private var sleptIdle = false
     /// Paused (by the spec, or because the store said the trigger no longer runs): nothing is submitted.
@@ -163,7 +165,13 @@ public struct TriggerMachine: Sendable {
             // A file trigger's tick: inspect what is due (waiting a moment for files about to be).
             if graceTick != tick, let soon = files.soonDue(now: now, within: files.rules.tickGrace) {
                 graceTick = tick
+                graceUntil = soon
                 return .sleep(until: soon)
+            }
+            // Woken before the grace wait ended (a file event, a resume): the tick keeps waiting, rather than
+            // being spent on files not due yet.
+            if graceTick == tick, let until = graceUntil, until.timeIntervalSince(now) > 1e-6 {
+                return .sleep(until: until)
             }
             let candidates = files.dueForInspection(now: now)
             if !candidates.isEmpty {
