@@ -73,7 +73,7 @@ struct EndToEndTriggerControlTests {
             ],
             in: "work")
         #expect(update.status == 0, "\(update)")
-        #expect(update.stdout.hasPrefix("ensemble: tr, trigger: txt updated: interval 3600s -> 1800s"), "\(update)")
+        #expect(update.stdout.hasPrefix("ensemble: tr, trigger: txt updated: interval 1h -> 30m"), "\(update)")
         #expect(update.stdout.contains("overlap allow -> buffer-one"))
         let long = try cli.run("t", "-l", "tr")
         #expect(long.stdout.contains("Workflow Args: ['--sites', 'condorpool']\nInterval:      1800\n"), "\(long)")

@@ -186,7 +186,7 @@ struct TriggerEdit: Sendable {
         if let deadline = t.deadline, let next = t.nextFire, next >= deadline { t.nextFire = nil }
     }
 
-    static func seconds(_ value: Int) -> String { "\(value)s" }
+    static func seconds(_ value: Int) -> String { TriggerDuration.format(seconds: value) }
 
     static func text<V>(_ value: V?) -> String {
         guard let value else { return "none" }
