@@ -96,7 +96,8 @@ struct TriggerStoreTests {
                 switch n {
                 case 0: #expect(state.consecutiveFailures == 1 && state.state == .running)
                 case 1: #expect(state.consecutiveFailures == 0, "a success resets the count")
-                case 2, 3: #expect(state.consecutiveFailures == 1 && state.state == .running, "aborted counts neither way")
+                case 2, 3:
+                    #expect(state.consecutiveFailures == 1 && state.state == .running, "aborted counts neither way")
                 default:
                     #expect(state.consecutiveFailures == 2 && state.state == .paused)
                     #expect(state.reason == "paused after 2 consecutive failed workflows (last: \(name) FAILED)")

@@ -37,6 +37,30 @@ struct TriggerPolicyTests {
     }
 
     @Test(
+        "overlap skip with a workflow that runs (simulated pegasus-run) longer than the interval: one at a time",
+        .timeLimit(.minutes(1)))
+    func overlapSkipWhileRunning() async throws {
+        let h = try await TriggerHarness()
+        _ = try h.work.write("wf.yml", "pegasus: \"5.0\"\nname: diamond\njobs: []\n")
+        // The documented plan script with the simulator's knobs: planned at once, then RUNNING for 3 s.
+        let plan = try h.script(
+            "plan.sh",
+            "exec pegasus-plan --dir submit --sites condorpool --output-sites local wf.yml "
+                + "--sim-start-delay 0.05 --sim-duration 3")
+        let id = try await h.create("cron", "runs", ["interval": "1s", "overlap": "skip", "workflow_script": plan])
+        try await h.until(timeout: 20, "the first workflow to succeed") {
+            try h.workflowStates(id).first == "SUCCESSFUL"
+        }
+        let detail = try await h.trigger("runs")
+        #expect(detail["skipped_ticks"] as? Int ?? 0 >= 2, "\(detail)")
+        let reasons = (detail["history"] as? [[String: Any]] ?? []).compactMap { $0["detail"] as? String }
+        #expect(reasons.contains { $0.hasSuffix("is still RUNNING") }, "\(reasons)")
+        // The ticks while it ran were skipped, not queued: at most the one after it ended followed.
+        #expect(try h.workflowCount(id) <= 2)
+        #expect(try h.workflowStates(id).filter { $0 != "SUCCESSFUL" }.count <= 1)
+    }
+
+    @Test(
         "overlap skip on a file trigger keeps the files for the tick after the workflow ended", .timeLimit(.minutes(1)))
     func overlapSkipKeepsFiles() async throws {
         let h = try await TriggerHarness()
