@@ -9,7 +9,7 @@ import EnsembleCore
 package enum StoreReadQueries {
     /// Ensembles in creation order with their workflow counts, one row per (ensemble, workflow state):
     /// `name, state, max_running, max_planning, created, updated, trigger_count, running_triggers,
-    /// workflow_state` (NULL for an ensemble without workflows) `, workflows`.
+    /// paused_triggers, workflow_state` (NULL for an ensemble without workflows) `, workflows`.
     /// Arguments: the ensemble name when `named`.
     package static func ensembles(named: Bool) -> String {
         """
@@ -17,6 +17,8 @@ package enum StoreReadQueries {
             (SELECT COUNT(*) FROM trigger t WHERE t.ensemble_id = e.id) AS trigger_count,
             (SELECT COUNT(*) FROM trigger t WHERE t.ensemble_id = e.id AND t.state = '\(TriggerState.running.rawValue)')
                 AS running_triggers,
+            (SELECT COUNT(*) FROM trigger t WHERE t.ensemble_id = e.id AND t.state = '\(TriggerState.paused.rawValue)')
+                AS paused_triggers,
             w.state AS workflow_state, COUNT(w.id) AS workflows
         FROM ensemble e LEFT JOIN workflow w ON w.ensemble_id = e.id
         \(named ? "WHERE e.name = ?" : "")

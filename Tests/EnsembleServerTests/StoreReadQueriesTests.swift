@@ -24,7 +24,7 @@ struct StoreReadQueriesTests {
             #expect(
                 ensembles?.isSuperset(of: [
                     "name", "state", "max_running", "max_planning", "created", "updated", "trigger_count",
-                    "running_triggers", "workflow_state", "workflows",
+                    "running_triggers", "paused_triggers", "workflow_state", "workflows",
                 ]) == true)
             #expect(try await Self.columns(store, StoreReadQueries.ensembles(named: false), []) == ensembles)
 
@@ -47,7 +47,7 @@ struct StoreReadQueriesTests {
                 for sql in [
                     StoreReadQueries.workflowFiles, StoreReadQueries.triggers(ofEnsemble: true),
                     StoreReadQueries.triggers(ofEnsemble: false), StoreReadQueries.trigger,
-                    StoreReadQueries.pendingFiles, StoreReadQueries.submissions,
+                    StoreReadQueries.pendingFiles, StoreReadQueries.submissions, StoreReadQueries.triggerHistory,
                 ] {
                     let statement = try db.makeStatement(sql: sql)
                     #expect(!statement.columnNames.isEmpty)
@@ -67,8 +67,11 @@ struct StoreReadQueriesTests {
                     Set(triggers).isSuperset(of: [
                         "id", "name", "type", "state", "reason", "created", "updated", "workflow_script",
                         "workflow_args", "definition", "basedir", "priority", "next_fire", "deadline", "fire_count",
-                        "last_fire", "ensemble_name",
+                        "last_fire", "ensemble_name", "schedule_anchor", "ledger_id", "consecutive_failures",
+                        "skipped_ticks", "last_skip_time", "last_skip_reason", "buffered_tick",
                     ]))
+                let history = try db.makeStatement(sql: StoreReadQueries.triggerHistory).columnNames
+                #expect(Set(history) == ["id", "trigger_id", "time", "event", "user", "detail", "count"])
             }
             #expect(w.id != nil)
         }

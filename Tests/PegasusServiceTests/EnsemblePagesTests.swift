@@ -166,18 +166,16 @@ struct EnsembleFixture {
         }
     }
 
-    private static func trigger(
+    /// A RUNNING trigger as a creation request makes it (`ensembleID` is set by the store).
+    static func trigger(
         _ name: String, _ type: TriggerType, _ definition: TriggerDefinition, nextFire: Double, now: Double
-    ) throws -> TriggerRecord {
-        let object: [String: Any] = [
-            "name": name, "type": type.rawValue, "state": "RUNNING", "created": now, "updated": now,
-            "workflow_script": "/bin/make-workflow", "workflow_args": ["--site", "local"], "basedir": "/tmp",
-            "priority": 0, "ensemble_id": 0, "fire_count": 0, "next_fire": nextFire,
-            "definition": try JSONSerialization.jsonObject(with: JSONEncoder().encode(definition)),
-            "deadline": definition.timeout.map { now + Double($0) } as Any,
-        ]
-        return try JSONDecoder().decode(
-            TriggerRecord.self, from: JSONSerialization.data(withJSONObject: object.filter { !($0.value is NSNull) }))
+    ) -> TriggerRecord {
+        // The store's own initialiser (the fields added later, such as the policy counters, take their defaults).
+        TriggerRecord(
+            id: nil, ensembleID: 0, name: name, type: type, state: .running, reason: nil, created: now, updated: now,
+            workflowScript: "/bin/make-workflow", workflowArgs: ["--site", "local"], definition: definition,
+            basedir: "/tmp", priority: 0, nextFire: nextFire, deadline: definition.timeout.map { now + Double($0) },
+            fireCount: 0, lastFire: nil)
     }
 
     private static func ledger(_ path: String, inode: UInt64) -> TriggerInput {

@@ -69,6 +69,7 @@ public enum Layout {
         .error{color:#b71c1c}.state-Running,.state-RUNNING,.state-PLANNING{color:#1565c0}
         .state-Successful,.state-SUCCESSFUL{color:#2e7d32}
         .state-Failed,.state-FAILED,.state-PLAN_FAILED,.state-RUN_FAILED{color:#b71c1c}
+        .state-PAUSED,.state-HELD{color:#e65100;font-weight:bold}
         .counters{display:flex;gap:1em}.counter{background:#fff;border:1px solid #ddd;padding:.5em 1em}
         .counter b{font-size:1.4em;display:block}pre{background:#fff;border:1px solid #ddd;padding:.5em;
         overflow:auto;white-space:pre-wrap}form.filters{display:flex;gap:.5em;margin:.5em 0}

@@ -61,6 +61,25 @@ enum EnsembleFormat {
         return decoded
     }
 
+    /// The overlap policy of a trigger: what a tick does while a workflow of the trigger is still active
+    /// (`allow` when the definition has none).
+    static func overlap(_ definition: TriggerDefinition) -> String { definition.overlap ?? "allow" }
+
+    /// What a tick does under an overlap policy, in words.
+    static func overlapMeaning(_ policy: String) -> String? {
+        switch policy {
+        case "allow": "every tick submits a workflow, even while an earlier one is active"
+        case "skip": "a tick is skipped while a workflow of the trigger is active"
+        case "buffer-one": "one tick waits for the active workflow to end, later ones are skipped"
+        default: nil
+        }
+    }
+
+    /// The failure policy of a trigger: after how many consecutive failed workflows it pauses itself.
+    static func pauseAfter(_ definition: TriggerDefinition) -> String {
+        definition.pauseAfterFailures.map { count($0, "consecutive failed workflow") } ?? "never"
+    }
+
     /// A state in its colour class.
     static func state(_ state: String?) -> HTML {
         guard let state else { return "&mdash;" }

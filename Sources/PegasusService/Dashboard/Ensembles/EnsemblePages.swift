@@ -35,9 +35,11 @@ public struct EnsemblePages: Sendable {
         return (EnsembleStoreReader(scope: scope), EnsembleViews(user: scope.target.name, links: links))
     }
 
-    /// A required path parameter.
+    /// A required path parameter, percent-decoded: the router leaves escapes as they are, and the name of an ended
+    /// trigger that a new one replaced, `<name>@<id>`, is linked as `<name>%40<id>`. (Valid names never hold `%`.)
     private func parameter(_ name: String, _ context: ServiceRequestContext) throws(ServiceFailure) -> String {
-        guard let value = context.parameters.get(name), !value.isEmpty else {
+        let raw = context.parameters.get(name)
+        guard let value = raw.map({ $0.removingPercentEncoding ?? $0 }), !value.isEmpty else {
             throw ServiceFailure.badRequest("INVALID_REQUEST", "Missing \(name)")
         }
         return value
@@ -107,8 +109,10 @@ public struct EnsemblePages: Sendable {
         let pending =
             trigger.isFilePattern ? try await reader.pendingFiles(triggerID: trigger.id) : ([], 0)
         let submissions = try await reader.submissions(trigger: trigger)
+        let history = try await reader.history(triggerID: trigger.id)
         return Layout.htmlResponse(
             TriggerViews(views: views).trigger(
-                trigger, pending: pending, submissions: submissions, now: Date().timeIntervalSince1970))
+                trigger, pending: pending, submissions: submissions, history: history,
+                now: Date().timeIntervalSince1970))
     }
 }

@@ -12,15 +12,22 @@ struct EnsembleSummary: Sendable, Equatable {
     var updated: Double?
     var triggers: Int64
     var runningTriggers: Int64
+    /// Paused triggers: counted apart from the running ones (a correlated COUNT beside `running_triggers`, cheap:
+    /// an ensemble has few triggers and the `trigger (ensemble_id, name)` index finds them), because a trigger that
+    /// paused itself after failures is what an operator looks for on the ensemble pages.
+    var pausedTriggers: Int64 = 0
     /// Workflow counts by state; states without workflows are absent.
     var counts: [String: Int64] = [:]
 
     /// All workflows of the ensemble.
     var total: Int64 { counts.values.reduce(0, +) }
 
-    /// Whether a workflow is waiting or in flight, or a trigger runs (the page then refreshes itself).
+    /// Whether a workflow is waiting or in flight, or a trigger is live (the page then refreshes itself). A paused
+    /// trigger counts: it is still a trigger, and it changes without anything happening on this page (resumed
+    /// from the command line, or paused by its failure policy while the page is open).
     var isActive: Bool {
-        runningTriggers > 0 || counts.contains { EnsembleFormat.activeStates.contains($0.key) && $0.value > 0 }
+        runningTriggers + pausedTriggers > 0
+            || counts.contains { EnsembleFormat.activeStates.contains($0.key) && $0.value > 0 }
     }
 }
 
@@ -76,9 +83,35 @@ struct EnsembleTrigger: Sendable {
     var deadline: Double?
     var fireCount: Int64
     var lastFire: Double?
+    /// Where the schedule counts from after a schedule change (nil: the creation time).
+    var scheduleAnchor: Double? = nil
+    /// The trigger whose ledger this one shares (a re-created file trigger); nil: its own.
+    var ledgerID: Int64? = nil
+    /// Workflows of the trigger that ended failed in a row.
+    var consecutiveFailures: Int64 = 0
+    /// Ticks skipped by the overlap policy, and the last one with why.
+    var skippedTicks: Int64 = 0
+    var lastSkipTime: Double? = nil
+    var lastSkipReason: String? = nil
+    /// Overlap `buffer-one`: the tick waiting for the trigger's active workflow to end.
+    var bufferedTick: Double? = nil
 
+    /// Running: the only state in which the trigger fires (and has a next fire).
     var isRunning: Bool { state == TriggerState.running.rawValue }
+    /// Paused by a user or by its failure policy: nothing fires until it is resumed.
+    var isPaused: Bool { state == TriggerState.paused.rawValue }
+    /// Running or paused: still a trigger rather than history, so its pages refresh themselves.
+    var isLive: Bool { TriggerState(rawValue: state)?.isLive ?? false }
     var isFilePattern: Bool { type == TriggerType.filePattern.rawValue }
+}
+
+/// One row of a trigger's history: something done to the trigger, by whom, how many times in a row.
+struct TriggerEvent: Sendable, Equatable {
+    var time: Double?
+    var event: String
+    var user: String?
+    var detail: String?
+    var count: Int64
 }
 
 /// A file in a trigger's ledger.
@@ -114,6 +147,8 @@ struct EnsembleStoreReader: Sendable {
     static let submissionLimit = 50
     /// How many pending files the trigger page lists.
     static let pendingLimit = 500
+    /// How many history rows the trigger page lists.
+    static let historyLimit = 50
 
     /// Runs a query against the store; nil when there is no store.
     private func query(_ sql: String, _ arguments: [SQLValue] = []) async throws(UserDataFailure) -> [Fields]? {
@@ -139,7 +174,7 @@ struct EnsembleStoreReader: Sendable {
                         name: ensemble, state: row.string("state"), maxRunning: row.int("max_running"),
                         maxPlanning: row.int("max_planning"), created: row.double("created"),
                         updated: row.double("updated"), triggers: row.int("trigger_count"),
-                        runningTriggers: row.int("running_triggers")))
+                        runningTriggers: row.int("running_triggers"), pausedTriggers: row.int("paused_triggers")))
             }
             if let state = row.optionalString("workflow_state") {
                 summaries[summaries.count - 1].counts[state] = row.int("workflows")
@@ -240,6 +275,17 @@ struct EnsembleStoreReader: Sendable {
         return firings
     }
 
+    /// The latest events of a trigger's history, latest first.
+    func history(triggerID: Int64) async throws(UserDataFailure) -> [TriggerEvent] {
+        let rows =
+            try await query(StoreReadQueries.triggerHistory, [.int(triggerID), .int(Int64(Self.historyLimit))]) ?? []
+        return rows.map { row in
+            TriggerEvent(
+                time: row.double("time"), event: row.string("event"), user: row.optionalString("user"),
+                detail: row.optionalString("detail"), count: row.optionalInt("count") ?? 1)
+        }
+    }
+
     private static func trigger(_ row: Fields) -> EnsembleTrigger {
         let arguments = row.optionalString("workflow_args").flatMap {
             try? JSONDecoder().decode([String].self, from: Data($0.utf8))
@@ -251,7 +297,11 @@ struct EnsembleStoreReader: Sendable {
             workflowScript: row.string("workflow_script"), workflowArgs: arguments ?? [],
             definition: EnsembleFormat.definition(row.optionalString("definition")), basedir: row.string("basedir"),
             priority: row.int("priority"), nextFire: row.double("next_fire"), deadline: row.double("deadline"),
-            fireCount: row.int("fire_count"), lastFire: row.double("last_fire"))
+            fireCount: row.int("fire_count"), lastFire: row.double("last_fire"),
+            scheduleAnchor: row.double("schedule_anchor"), ledgerID: row.optionalInt("ledger_id"),
+            consecutiveFailures: row.int("consecutive_failures"), skippedTicks: row.int("skipped_ticks"),
+            lastSkipTime: row.double("last_skip_time"), lastSkipReason: row.optionalString("last_skip_reason"),
+            bufferedTick: row.double("buffered_tick"))
     }
 
     private static func ledgerFile(_ row: Fields) -> TriggerLedgerFile {

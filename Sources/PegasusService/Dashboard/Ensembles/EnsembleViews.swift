@@ -60,7 +60,7 @@ struct EnsembleViews {
                 e.triggers == 0
                 ? "0"
                 : "<a href=\"\(url("triggers?ensemble=\(EnsembleFormat.queryValue(e.name))"))\">\(e.triggers)</a>"
-                    + (e.runningTriggers > 0 ? " (\(e.runningTriggers) running)" : "")
+                    + triggerStates(e, always: false)
             return """
                 <tr><td><a href="\(ensembleURL(e.name))">\(e.name)</a></td><td>\(EnsembleFormat.state(e.state))</td>\
                 <td class="num">\(e.maxPlanning)</td><td class="num">\(e.maxRunning)</td>\
@@ -83,6 +83,15 @@ struct EnsembleViews {
             <h1>\(title)</h1>
             \(content)
             """)
+    }
+
+    /// How many of an ensemble's triggers run and are paused: ` (2 running, 1 paused)`; the paused count only when
+    /// there are paused triggers, the running one always when `always`, and nothing when both are left out.
+    func triggerStates(_ e: EnsembleSummary, always: Bool) -> HTML {
+        var parts: [String] = []
+        if always || e.runningTriggers > 0 { parts.append("\(e.runningTriggers) running") }
+        if e.pausedTriggers > 0 { parts.append("\(e.pausedTriggers) paused") }
+        return parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))"
     }
 
     // MARK: - One ensemble
@@ -126,7 +135,8 @@ struct EnsembleViews {
         let triggers: HTML =
             e.triggers == 0
             ? "none"
-            : "<a href=\"\(url("triggers?ensemble=\(EnsembleFormat.queryValue(e.name))"))\">\(e.triggers)</a> (\(e.runningTriggers) running)"
+            : "<a href=\"\(url("triggers?ensemble=\(EnsembleFormat.queryValue(e.name))"))\">\(e.triggers)</a>"
+                + triggerStates(e, always: true)
         return page(
             "Ensemble \(e.name)", active: e.isActive,
             """

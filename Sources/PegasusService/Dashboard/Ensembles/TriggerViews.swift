@@ -35,7 +35,7 @@ struct TriggerViews {
             \(rows)</table>
             """
         return views.page(
-            title, active: triggers.contains(where: \.isRunning),
+            title, active: triggers.contains(where: \.isLive),
             """
             <h1>\(title)</h1>
             \(filter)\(content)
@@ -43,8 +43,9 @@ struct TriggerViews {
     }
 
     /// When a trigger fires next. A file trigger does not record its quiet ticks, so a past time means it
-    /// fires when new files arrive.
+    /// fires when new files arrive. A paused trigger fires nothing until it is resumed.
     func nextFire(_ t: EnsembleTrigger, now: Double) -> HTML {
+        if t.isPaused { return "&mdash; (paused)" }
         guard t.isRunning else { return "&mdash;" }
         if t.isFilePattern, (t.nextFire ?? 0) < now { return "when new files arrive" }
         return EnsembleFormat.time(t.nextFire, relativeTo: now)
@@ -60,13 +61,13 @@ struct TriggerViews {
 
     func trigger(
         _ t: EnsembleTrigger, pending: (files: [TriggerLedgerFile], total: Int), submissions: [TriggerFiring],
-        now: Double
+        history: [TriggerEvent], now: Double
     ) -> HTML {
         let d = t.definition
         var facts: [HTML] = [
             "<tr><th>Ensemble</th><td><a href=\"\(views.ensembleURL(t.ensemble))\">\(t.ensemble)</a></td></tr>",
             "<tr><th>Type</th><td>\(t.type)</td></tr>",
-            "<tr><th>State</th><td>\(EnsembleFormat.state(t.state))</td></tr>",
+            "<tr><th>State</th><td>\(EnsembleFormat.state(t.state))\(pausedNote(t))</td></tr>",
             "<tr><th>Reason</th><td>\(t.reason)</td></tr>",
             "<tr><th>Schedule</th><td class=\"schedule\">\(EnsembleFormat.schedule(d))</td></tr>",
         ]
@@ -103,14 +104,16 @@ struct TriggerViews {
             "<tr><th>Updated</th><td>\(EnsembleFormat.time(t.updated))</td></tr>",
         ]
         return views.page(
-            "Trigger \(t.name)", active: t.isRunning,
+            "Trigger \(t.name)", active: t.isLive,
             """
             <h1>Trigger \(t.name)</h1>
             <table class="details facts">\(facts)</table>
             <details><summary>Definition (JSON)</summary><pre class="definition">\(definitionJSON(d))</pre></details>
+            \(policySection(t, now: now))
             \(t.isFilePattern ? pendingSection(t, pending) : "")
             <h2>Submissions <small>(newest first, at most \(EnsembleStoreReader.submissionLimit))</small></h2>
             \(submissionTable(t, submissions))
+            \(historySection(history))
             """)
     }
 
