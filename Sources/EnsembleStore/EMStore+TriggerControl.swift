@@ -148,6 +148,34 @@ extension EMStore {
         }
     }
 
+    /// The buffered tick was spent without a workflow.
+    public func clearBufferedTick(id: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE trigger SET buffered_tick = NULL WHERE id = ?", arguments: [id])
+        }
+    }
+
+    /// The deadline passed: a running or paused trigger becomes EXPIRED (one that ended meanwhile stays as it is).
+    public func expireTrigger(id: Int64) async throws {
+        try await pool.write { db in
+            guard var t = try TriggerRecord.fetchOne(db, key: id), t.state.isLive else { return }
+            let now = Self.now()
+            t.state = .expired
+            t.reason = "timeout reached"
+            t.nextFire = nil
+            t.updated = now
+            try t.update(db)
+            try Self.recordEvent(db, triggerID: id, "expired", user: nil, detail: t.reason, now: now)
+        }
+    }
+
+    /// Records an operator's verb in the trigger's history.
+    public func recordTriggerEvent(triggerID: Int64, _ event: String, user: String?, detail: String?) async throws {
+        try await pool.write { db in
+            try Self.recordEvent(db, triggerID: triggerID, event, user: user, detail: detail, now: Self.now())
+        }
+    }
+
     /// Which of these files the trigger's ledger (shared with the predecessors it inherited) holds.
     public func recordedFiles(triggerID: Int64, files: [TriggerInput]) async throws -> Set<TriggerInput> {
         try await pool.read { db in try Self.ledgerContains(db, triggerID: triggerID, files: files) }

@@ -118,9 +118,6 @@ extension EMStore {
                     VALUES (?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [id, tick, now, w.id, name, kind == .manual])
-            if kind == .manual {
-                try Self.recordEvent(db, triggerID: id, "fired", user: nil, detail: "submitted \(name)", now: now)
-            }
             // Any workflow now is the one the buffered tick waited for.
             t.bufferedTick = nil
             t.fireCount += 1
@@ -143,7 +140,7 @@ extension EMStore {
     /// Submits one workflow for the files not yet in the ledger, and records them, atomically.
     /// The overlap policy applies as for ticks (skipped or buffered files stay pending at the trigger).
     public func submitTriggerFiles(
-        id: Int64, files: [TriggerInput], nextFire: Double?, kind: FireKind = .scheduled
+        id: Int64, files: [TriggerInput], nextFire: Double?, kind: FireKind = .scheduled, checkOverlap: Bool = true
     ) async throws -> SubmissionResult {
         try await pool.write { db in
             guard case (var t, let e)? = try Self.liveTrigger(db, id), t.state == .running else { return .notRunning }
@@ -151,7 +148,7 @@ extension EMStore {
             let fresh = files.filter { !known.contains($0) }.sorted { $0.path < $1.path }
             guard !fresh.isEmpty else { return .nothing }
             let now = Self.now()
-            if let held = try Self.applyOverlap(db, &t, tick: now, kind: kind, now: now) {
+            if checkOverlap, let held = try Self.applyOverlap(db, &t, tick: now, kind: kind, now: now) {
                 t.updated = now
                 try t.update(db)
                 return held
@@ -179,10 +176,6 @@ extension EMStore {
                     id, f.path, Int64(bitPattern: f.device), Int64(bitPattern: f.inode), f.size, f.mtimeNanoseconds,
                     w.id, name, now, destination,
                 ])
-            }
-            if kind == .manual {
-                try Self.recordEvent(
-                    db, triggerID: id, "fired", user: nil, detail: "submitted \(name) (\(fresh.count) files)", now: now)
             }
             t.bufferedTick = nil
             t.fireCount += 1
@@ -235,7 +228,9 @@ extension EMStore {
     /// Sets the reason shown for a running trigger (a failing submission), or clears it.
     public func setTriggerReason(id: Int64, _ reason: String?) async throws {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE trigger SET reason = ? WHERE id = ?", arguments: [reason, id])
+            // Only a running trigger's: a paused or ended one keeps the reason it was given.
+            try db.execute(
+                sql: "UPDATE trigger SET reason = ? WHERE id = ? AND state = 'RUNNING'", arguments: [reason, id])
         }
     }
 

@@ -220,8 +220,8 @@ final class RecordingSink: TriggerSink {
         }
     }
 
-    func submitFiles(triggerID: Int64, files: [TriggerInput], nextFire: Date?, kind: FireKind) async throws
-        -> SubmissionResult
+    func submitFiles(triggerID: Int64, files: [TriggerInput], nextFire: Date?, kind: FireKind, firstOfTick: Bool)
+        async throws -> SubmissionResult
     {
         try await attempt()
         state.withLock { $0.record.files.append(files) }

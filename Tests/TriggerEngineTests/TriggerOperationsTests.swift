@@ -161,29 +161,59 @@ struct TriggerOperationsTests {
 
     @Test(
         "A paused time trigger applies its catch-up policy on resume: one fires once, all fires each missed tick",
-        .timeLimit(.minutes(1)), arguments: [("one", [6.0]), ("all", [3.0, 6.0])])
+        .timeLimit(.minutes(1)), arguments: [("one", [10.0]), ("all", [5.0, 10.0])])
     func catchupOnResume(policy: String, madeUp: [Double]) async throws {
         let h = try await TriggerHarness()
-        let id = try await h.create("cron", "every3s", ["interval": "3s", "catchup": policy])
+        let id = try await h.create("cron", "every5s", ["interval": "5s", "catchup": policy])
         try await h.until("the creation tick") { try h.workflowCount(id) == 1 }
-        try await h.verb("pause", "every3s")
-        let created = try #require(try await h.trigger("every3s")["created"] as? Double)
-        // Paused across the ticks at +3 s and +6 s; resumed before the one at +9 s.
-        try await sleep(until: created + 7.5)
+        try await h.verb("pause", "every5s")
+        let created = try #require(try await h.trigger("every5s")["created"] as? Double)
+        // Paused across the ticks at +5 s and +10 s; resumed 2.5 s before the one at +15 s.
+        try await sleep(until: created + 12.5)
         #expect(try h.workflowCount(id) == 1)
-        #expect(try await h.verb("resume", "every3s").status == 200)
-        try await h.until(timeout: 1.2, "the made-up ticks") { try h.workflowCount(id) == 1 + madeUp.count }
-        let ticks = try h.fires(id).map { ($0.tick - created).rounded() }
+        #expect(try await h.verb("resume", "every5s").status == 200)
+        try await h.until(timeout: 2, "the made-up ticks") { try h.workflowCount(id) == 1 + madeUp.count }
+        let ticks = try h.fires(id).prefix(1 + madeUp.count).map { ($0.tick - created).rounded() }
         #expect(ticks == [0] + madeUp)
     }
 
     @Test("The timeout keeps running while paused: a paused trigger expires at its deadline", .timeLimit(.minutes(1)))
     func pausedTriggerExpires() async throws {
         let h = try await TriggerHarness()
-        try await h.create("cron", "short", ["interval": "1h", "timeout": "2s"])
+        try await h.create("cron", "short", ["interval": "1h", "timeout": "6s"])
         try await h.verb("pause", "short")
-        try await h.until(timeout: 5, "the deadline") { try await h.trigger("short")["state"] as? String == "EXPIRED" }
+        try await h.until(timeout: 10, "the deadline") { try await h.trigger("short")["state"] as? String == "EXPIRED" }
         #expect(try await h.events("short") == ["created", "paused", "expired"])
         #expect(try await h.verb("resume", "short").status == 409)
+    }
+
+    @Test("Racing pauses, resumes and updates end with the runner the store says", .timeLimit(.minutes(1)))
+    func racingVerbs() async throws {
+        let h = try await TriggerHarness()
+        let id = try await h.create("cron", "raced", ["interval": "1h"])
+        try await h.until("the creation tick") { try h.workflowCount(id) == 1 }
+        await withTaskGroup(of: Void.self) { group in
+            for n in 0..<20 {
+                group.addTask {
+                    switch n % 3 {
+                    case 0: _ = try? await h.verb("pause", "raced")
+                    case 1: _ = try? await h.verb("resume", "raced")
+                    default: _ = try? await h.update("raced", ["priority": "\(n)"])
+                    }
+                }
+            }
+        }
+        // Whatever order they took, the last word is the store's: resumed, the trigger fires; paused, it refuses.
+        #expect(try await h.verb("resume", "raced").status == 200)
+        let fired = try await h.verb("fire", "raced")
+        #expect((fired.json["workflows"] as? [String])?.count == 1, "\(fired.json)")
+        #expect(try await h.verb("pause", "raced").status == 200)
+        #expect(try await h.verb("fire", "raced").status == 409)
+        // A stop racing a resume: the trigger stays stopped and nothing runs it.
+        async let stopped = h.stop("raced")
+        async let resumed = h.verb("resume", "raced")
+        _ = try await (stopped, resumed)
+        #expect(try await h.trigger("raced")["state"] as? String == "STOPPED")
+        #expect(try await h.verb("fire", "raced").status == 409)
     }
 }

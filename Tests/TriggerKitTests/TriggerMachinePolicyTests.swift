@@ -113,7 +113,7 @@ struct TriggerMachinePolicyTests {
         #expect(inspect == .inspect(["/in/a.dat"]))
         m.inspected([FileInspection(path: file.path, identity: file.identity, writer: .noWriter)], now: t0 + 10)
         let submit = m.next(now: t0 + 10)
-        #expect(submit == .submit([file], nextFire: t0 + 20, kind: .scheduled))
+        #expect(submit == .submit([file], nextFire: t0 + 20, kind: .scheduled, first: true))
         m.submitted([file], result: .skipped("w is still RUNNING"))
         #expect(m.files?.pendingCount == 1)
         let sleep = m.next(now: t0 + 10)
@@ -122,7 +122,7 @@ struct TriggerMachinePolicyTests {
         #expect(again == .inspect(["/in/a.dat"]))
         m.inspected([FileInspection(path: file.path, identity: file.identity, writer: .noWriter)], now: t0 + 20)
         let submitAgain = m.next(now: t0 + 20)
-        #expect(submitAgain == .submit([file], nextFire: t0 + 30, kind: .scheduled))
+        #expect(submitAgain == .submit([file], nextFire: t0 + 30, kind: .scheduled, first: true))
         m.submitted([file], result: .submitted("t_2"))
         #expect(m.files?.pendingCount == 0)
     }
@@ -153,7 +153,7 @@ struct TriggerMachinePolicyTests {
         #expect(inspect == .inspect(["/in/a.dat"]))
         m.inspected([FileInspection(path: file.path, identity: file.identity, writer: .noWriter)], now: t0 + 4)
         let submit = m.next(now: t0 + 4)
-        #expect(submit == .submit([file], nextFire: m.nextFire, kind: .manual))
+        #expect(submit == .submit([file], nextFire: m.nextFire, kind: .manual, first: true))
         m.submitted([file], result: .submitted("t_now"))
         _ = m.next(now: t0 + 4)
         #expect(m.takeManualOutcome() == .init(workflows: ["t_now"]))
@@ -178,5 +178,85 @@ struct TriggerMachinePolicyTests {
         #expect(still == .sleep(until: t0 + 2.025))
         let inspect = m.next(now: t0 + 2.025)
         #expect(inspect == .inspect(["/in/a.dat"]))
+    }
+
+    @Test("A second manual request during a manual tick is answered by its own tick, not by the first one's")
+    func concurrentManualFires() {
+        var m = TriggerMachine(spec: timeSpec())
+        let first = m.requestManualFire()
+        let fire1 = m.next(now: t0 + 1)
+        #expect(fire1 == .fire(tick: t0 + 1, coalesced: 1, nextFire: t0 + 60, kind: .manual))
+        let second = m.requestManualFire()
+        m.fired(tick: t0 + 1, nextFire: t0 + 60, kind: .manual, result: .submitted("t_1"))
+        #expect(m.takeManualOutcome() == .init(workflows: ["t_1"]))
+        #expect(m.manualAnswered == first && second > first)
+        let fire2 = m.next(now: t0 + 2)
+        #expect(fire2 == .fire(tick: t0 + 2, coalesced: 1, nextFire: t0 + 60, kind: .manual))
+        m.fired(tick: t0 + 2, nextFire: t0 + 60, kind: .manual, result: .submitted("t_2"))
+        #expect(m.takeManualOutcome() == .init(workflows: ["t_2"]))
+        #expect(m.manualAnswered == second)
+    }
+
+    @Test("A manual request during a failure backoff is answered at once, with why")
+    func manualFireDuringBackoff() {
+        var m = TriggerMachine(spec: timeSpec())
+        _ = m.next(now: t0 + 60)
+        m.failed(StoreDown(), now: t0 + 60)
+        _ = m.next(now: t0 + 60)  // the report
+        m.requestManualFire()
+        let asleep = m.next(now: t0 + 60.1)
+        guard case .sleep = asleep else {
+            Issue.record("expected the backoff sleep, got \(asleep)")
+            return
+        }
+        #expect(m.takeManualOutcome()?.note == "not fired: the trigger is retrying a failed submission")
+    }
+
+    @Test("A file trigger's buffered tick survives a restart: it waits for the files found at start, then goes")
+    func bufferedFileTickAfterRestart() throws {
+        var spec = try fileSpec()
+        spec.bufferedTick = t0 + 5
+        var m = TriggerMachine(spec: spec)
+        let file = ScannedFile(
+            path: "/in/a.dat", identity: FileIdentity(device: 1, inode: 7, size: 1, mtimeNanoseconds: 0))
+        m.files?.filesFound([file], now: t0 + 6)
+        let wait = m.next(now: t0 + 6)
+        #expect(wait == .sleep(until: t0 + 6.025), "waits for the file's quiet period, not for the next tick")
+        #expect(m.bufferedTick == t0 + 5)
+        let inspect = m.next(now: t0 + 6.025)
+        #expect(inspect == .inspect(["/in/a.dat"]))
+        m.inspected([FileInspection(path: file.path, identity: file.identity, writer: .noWriter)], now: t0 + 6.025)
+        let submit = m.next(now: t0 + 6.025)
+        #expect(submit == .submit([file], nextFire: t0 + 10, kind: .buffered, first: true))
+        m.submitted([file], result: .submitted("t_b"))
+        #expect(m.bufferedTick == nil)
+
+        // With nothing pending the buffered tick is spent, and cleared in the store.
+        var idle = TriggerMachine(spec: spec)
+        let spent = idle.next(now: t0 + 6)
+        #expect(spent == .unbuffer)
+        #expect(idle.bufferedTick == nil)
+    }
+
+    @Test(
+        "A minutely cron trigger paused for two days: catch-up one fires once for all 2,880 ticks, all the newest 1,000"
+    )
+    func longCronCatchup() throws {
+        let cron = try CronExpression("* * * * *", timeZoneIdentifier: "UTC")
+        let schedule = TriggerSchedule.cron(cron, created: t0 - 3 * 86_400)
+        let last = t0 - 2 * 86_400
+        let one = schedule.due(now: t0 + 30, lastHandled: last, deadline: nil, catchup: .one)
+        #expect(one.fires.count == 1)
+        #expect(one.fires.first?.tick == t0)
+        #expect(one.fires.first?.coalesced == 2880)
+        #expect(one.handledThrough == t0)
+        let all = schedule.due(now: t0 + 30, lastHandled: last, deadline: nil, catchup: .all)
+        #expect(all.fires.count == 1000)
+        #expect(all.fires.last?.tick == t0)
+        // none: only a tick due right now fires (the one of this minute, 5 s ago); the others are handled.
+        let none = schedule.due(now: t0 + 5, lastHandled: last, deadline: nil, catchup: .none)
+        #expect(none.fires.map(\.tick) == [t0] && none.handledThrough == t0)
+        let late = schedule.due(now: t0 + 30, lastHandled: last, deadline: nil, catchup: .none)
+        #expect(late.fires.isEmpty && late.handledThrough == t0)
     }
 }

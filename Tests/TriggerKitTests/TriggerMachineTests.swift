@@ -41,7 +41,7 @@ struct TriggerMachineTests {
         let file = ScannedFile(path: "/in/a.dat", identity: id(1, mtime: closed))
         m.inspected([FileInspection(path: file.path, identity: file.identity, writer: .noWriter)], now: closed + 0.025)
         let result5 = m.next(now: closed + 0.026)
-        #expect(result5 == .submit([file], nextFire: t0 + 2, kind: .scheduled))
+        #expect(result5 == .submit([file], nextFire: t0 + 2, kind: .scheduled, first: true))
         m.submitted([file], result: .submitted("t_1"))
         let result6 = m.next(now: closed + 0.027)
         #expect(result6 == .advance(handledThrough: t0 + 1, nextFire: t0 + 2))
@@ -107,7 +107,7 @@ struct TriggerMachineTests {
         m.inspected(files.map { FileInspection(path: $0.path, identity: $0.identity, writer: .noWriter) }, now: t0)
         for batch in [Array(files[0..<2]), Array(files[2..<4]), [files[4]]] {
             let result9 = m.next(now: t0)
-            #expect(result9 == .submit(batch, nextFire: t0 + 1, kind: .scheduled))
+            #expect(result9 == .submit(batch, nextFire: t0 + 1, kind: .scheduled, first: true))
             m.submitted(batch, result: .nothing)  // the ledger had them: settled all the same
         }
         let result10 = m.next(now: t0)
@@ -132,7 +132,7 @@ struct TriggerMachineTests {
         #expect(result13 == .inspect([file.path]))
         m.inspected([FileInspection(path: file.path, identity: file.identity, writer: .noWriter)], now: t0 + 3)
         let result14 = m.next(now: t0 + 3)
-        #expect(result14 == .submit([file], nextFire: t0 + 4, kind: .scheduled))
+        #expect(result14 == .submit([file], nextFire: t0 + 4, kind: .scheduled, first: true))
     }
 
     @Test("A failing store: report, back off 1 s, 2 s, retry the tick, clear the report after a success")
@@ -145,7 +145,7 @@ struct TriggerMachineTests {
             let result15 = m.next(now: now)
             #expect(result15 == .inspect([file.path]))
             m.inspected([FileInspection(path: file.path, identity: file.identity, writer: .noWriter)], now: now)
-            guard case .submit([file], _, _) = m.next(now: now) else {
+            guard case .submit([file], _, _, _) = m.next(now: now) else {
                 Issue.record("expected a submit")
                 return
             }

@@ -74,22 +74,22 @@ extension EnsembleAPI {
                 throw EMError.conflict("Trigger \(t.name) is \(t.state.rawValue): only a RUNNING trigger can be fired")
             }
             let (workflows, note) = await self.manager.triggers.fire(triggerID: t.id!)
-            let message: String
-            if workflows.isEmpty {
-                message = "ensemble: \(e), trigger: \(t.name): nothing to submit" + (note.map { " (\($0))" } ?? "")
-            } else {
-                message =
-                    "ensemble: \(e), trigger: \(t.name) submitted \(workflows.count) workflow(s): "
-                    + workflows.joined(separator: ", ")
-            }
+            let what =
+                workflows.isEmpty
+                ? "nothing to submit" + (note.map { " (\($0))" } ?? "")
+                : "submitted \(workflows.count) workflow(s): " + workflows.joined(separator: ", ")
+            try await self.manager.store.recordTriggerEvent(triggerID: t.id!, "fired", user: self.user, detail: what)
+            let message = "ensemble: \(e), trigger: \(t.name)" + (workflows.isEmpty ? ": " : " ") + what
             return APIResponse.json(["message": .string(message), "workflows": .strings(workflows)])
         }
         router.get("/ensembles/:e/triggers/:t/preview") { request, context in
             let count = try Self.previewCount(request.uri.queryParameters.get("n"))
             let (_, t) = try await self.trigger(context)
-            guard t.state.isLive, let preview = await self.manager.triggers.preview(triggerID: t.id!, count: count)
-            else {
+            guard t.state.isLive else {
                 throw EMError.conflict("Trigger \(t.name) is \(t.state.rawValue): nothing to preview")
+            }
+            guard let preview = await self.manager.triggers.preview(triggerID: t.id!, count: count) else {
+                throw EMError.conflict("Trigger \(t.name) does not run in this server: \(t.reason ?? "see its log")")
             }
             return APIResponse.json(Resources.preview(preview, trigger: t))
         }
@@ -131,6 +131,10 @@ extension EnsembleAPI {
         let f = try await Self.fields(request)
         _ = try await manager.store.ensemble(named: ensemble)
         let record = try TriggerRequest.parse(f, type: type, now: EMStore.now())
+        // A name in use is refused before the files are scanned for skip_existing (the store checks it again).
+        if let (_, same) = try? await manager.store.trigger(ensemble: ensemble, name: record.name), same.state.isLive {
+            throw EMError.conflict("Trigger \(record.name) already exists in ensemble \(ensemble)")
+        }
         let skipExisting = try f.bool("skip_existing") == true && type == .filePattern
         let resubmitAll = try f.bool("resubmit_all") == true && type == .filePattern
         let existing = skipExisting ? try await manager.triggers.existingFiles(record) : []

@@ -72,7 +72,7 @@ struct TriggerEdit: Sendable {
         }
         if let text = f.string("settle") { settle = try TriggerRequest.settlePeriod(text) }
         if let text = f.string("ready_marker") {
-            readyMarker = text.isEmpty || text == "none" ? .some(nil) : try TriggerRequest.readyMarker(text)
+            readyMarker = text.isEmpty ? .some(nil) : try TriggerRequest.readyMarker(text)
         }
         if let text = f.string("max_files") { maxFiles = try TriggerRequest.maxFiles(text) }
         if f.has("priority") { priority = try Validation.priority(f.string("priority")) }

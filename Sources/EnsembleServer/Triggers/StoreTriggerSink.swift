@@ -26,11 +26,12 @@ struct StoreTriggerSink: TriggerSink {
             nextFire: nextFire?.timeIntervalSince1970)
     }
 
-    func submitFiles(triggerID: Int64, files: [TriggerInput], nextFire: Date?, kind: FireKind) async throws
-        -> SubmissionResult
+    func submitFiles(triggerID: Int64, files: [TriggerInput], nextFire: Date?, kind: FireKind, firstOfTick: Bool)
+        async throws -> SubmissionResult
     {
         let result = try await store.submitTriggerFiles(
-            id: triggerID, files: files, nextFire: nextFire?.timeIntervalSince1970, kind: kind)
+            id: triggerID, files: files, nextFire: nextFire?.timeIntervalSince1970, kind: kind,
+            checkOverlap: firstOfTick)
         if result.workflow != nil {
             await mover.moveRecorded()
             workflows.wake()
@@ -38,12 +39,16 @@ struct StoreTriggerSink: TriggerSink {
         return result
     }
 
+    func unbuffer(triggerID: Int64) async throws {
+        try await store.clearBufferedTick(id: triggerID)
+    }
+
     func recorded(triggerID: Int64, files: [TriggerInput]) async throws -> Set<TriggerInput> {
         try await store.recordedFiles(triggerID: triggerID, files: files)
     }
 
     func expire(triggerID: Int64) async throws {
-        try await store.setTriggerState(id: triggerID, .expired, reason: "timeout reached", event: "expired")
+        try await store.expireTrigger(id: triggerID)
     }
 
     func report(triggerID: Int64, reason: String?) async {

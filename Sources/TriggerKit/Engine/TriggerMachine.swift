@@ -18,8 +18,11 @@ public struct TriggerMachine: Sendable {
         case fire(tick: Date, coalesced: Int, nextFire: Date?, kind: FireKind)
         /// Look at these pending files (stat under a read lease, ready marker) and report with ``inspected(_:now:)``.
         case inspect([String])
-        /// Submit one workflow for these ready files and record them in the ledger, in one transaction.
-        case submit([ScannedFile], nextFire: Date?, kind: FireKind)
+        /// Submit one workflow for these ready files and record them in the ledger, in one transaction. `first`:
+        /// the tick's first batch, which the overlap policy judges (a further batch belongs to a tick let go).
+        case submit([ScannedFile], nextFire: Date?, kind: FireKind, first: Bool)
+        /// The buffered tick is spent without a workflow (nothing was pending when it could go): clear it.
+        case unbuffer
         /// Persist the schedule position.
         case advance(handledThrough: Date?, nextFire: Date?)
         /// Show (or, with nil, clear) why the trigger is unhealthy.
@@ -86,6 +89,11 @@ public struct TriggerMachine: Sendable {
     /// A workflow of the trigger ended: the buffered tick is tried again.
     private var retryBuffered = false
     private var manualRequested = false
+    /// Manual requests made, and the last one the running manual tick answers.
+    private var manualRequests = 0
+    private var manualRunFor = 0
+    /// The last request the outcome taken by ``takeManualOutcome()`` answers.
+    public private(set) var manualAnswered = 0
     /// The manual fire in progress, with what it submitted so far.
     private var manual: ManualOutcome?
     /// The finished manual fire, until the runner takes it.
@@ -118,7 +126,11 @@ public struct TriggerMachine: Sendable {
             pendingReport = nil
             return .report(report)
         }
-        if let retryAt, now < retryAt { return .sleep(until: retryAt) }
+        if let retryAt, now < retryAt {
+            // A manual fire is answered at once rather than after the backoff.
+            finishManual(note: "not fired: the trigger is retrying a failed submission")
+            return .sleep(until: retryAt)
+        }
         retryAt = nil
         if let pending = pendingAdvance {
             return .advance(handledThrough: pending.handledThrough, nextFire: pending.nextFire)
@@ -130,7 +142,9 @@ public struct TriggerMachine: Sendable {
             // The inspection was not reported (it failed): start the tick again.
             work = .none
         case .submitting(let tick, let nextFire, let kind, let batches, let submittedAny):
-            if let batch = batches.first { return .submit(batch, nextFire: nextFire, kind: kind) }
+            if let batch = batches.first {
+                return .submit(batch, nextFire: nextFire, kind: kind, first: !submittedAny)
+            }
             work = .none
             switch kind {
             case .scheduled:
@@ -150,13 +164,14 @@ public struct TriggerMachine: Sendable {
             if let deadline, now >= deadline { return .expire }
             return .sleep(until: deadline)
         }
-        if manualRequested {
-            manualRequested = false
-            if let action = startManual(now: now) { return action }
-        }
+        if manualRequested, let action = startManual(now: now) { return action }
+        var bufferedWake: Date?
         if retryBuffered, let tick = bufferedTick {
-            retryBuffered = false
-            if let action = startBuffered(tick, now: now) { return action }
+            switch startBuffered(tick, now: now) {
+            case .act(let action): return action
+            case .wait(let until): bufferedWake = until
+            case .none: break
+            }
         }
 
         let due = schedule.due(now: now, lastHandled: lastHandled, deadline: deadline, catchup: catchup)
@@ -193,18 +208,20 @@ public struct TriggerMachine: Sendable {
 
         // A file trigger with no pending file would only tick emptily: it sleeps until a file shows up or its
         // deadline, and the ticks it slept through count as handled (see ``woke(now:)``).
-        if files?.isIdle == true && due.nextFire != nil {
+        if files?.isIdle == true && due.nextFire != nil && bufferedWake == nil {
             sleptIdle = true
             return .sleep(until: deadline)
         }
-        return .sleep(until: [due.nextFire, deadline].compactMap { $0 }.min())
+        return .sleep(until: [due.nextFire, deadline, bufferedWake].compactMap { $0 }.min())
     }
 
     // MARK: - Manual and buffered ticks
 
     /// A manual tick (`fire-trigger`): a time trigger submits a workflow now; a file trigger looks at its files due
-    /// now. Nil when there is nothing to do (a file trigger with no file due).
+    /// now. It answers every request made so far. Nil when there is nothing to do (a file trigger with no file due).
     private mutating func startManual(now: Date) -> Action? {
+        manualRequested = false
+        manualRunFor = manualRequests
         manual = ManualOutcome()
         guard let files else { return .fire(tick: now, coalesced: 1, nextFire: nextFire, kind: .manual) }
         let candidates = files.dueForInspection(now: now)
@@ -216,25 +233,45 @@ public struct TriggerMachine: Sendable {
         return .inspect(candidates)
     }
 
-    /// The buffered tick, tried again after a workflow of the trigger ended.
-    private mutating func startBuffered(_ tick: Date, now: Date) -> Action? {
-        guard let files else { return .fire(tick: tick, coalesced: 1, nextFire: nextFire, kind: .buffered) }
-        let candidates = files.dueForInspection(now: now)
-        guard !candidates.isEmpty else {
-            bufferedTick = nil
-            return nil
-        }
-        work = .inspecting(tick: now, nextFire: nextFire, kind: .buffered)
-        return .inspect(candidates)
+    private enum BufferedStep {
+        case act(Action)
+        case wait(Date)
+        case none
     }
 
-    /// Asks for one tick now, outside the schedule; its outcome comes from ``takeManualOutcome()``.
-    public mutating func requestManualFire() {
+    /// The buffered tick, tried again after a workflow of the trigger ended (or at a start). A file trigger whose
+    /// pending files are not due yet (just found by a start's scan) waits until they are; one with no pending file
+    /// spends the tick.
+    private mutating func startBuffered(_ tick: Date, now: Date) -> BufferedStep {
+        guard let files else {
+            retryBuffered = false
+            return .act(.fire(tick: tick, coalesced: 1, nextFire: nextFire, kind: .buffered))
+        }
+        let candidates = files.dueForInspection(now: now)
+        if !candidates.isEmpty {
+            retryBuffered = false
+            work = .inspecting(tick: now, nextFire: nextFire, kind: .buffered)
+            return .act(.inspect(candidates))
+        }
+        if let due = files.nextDue { return .wait(due) }
+        retryBuffered = false
+        bufferedTick = nil
+        return .act(.unbuffer)
+    }
+
+    /// Asks for one tick now, outside the schedule; its outcome comes from ``takeManualOutcome()``, and
+    /// ``manualAnswered`` says up to which request it answers.
+    /// - Returns: the request's number.
+    @discardableResult
+    public mutating func requestManualFire() -> Int {
+        manualRequests += 1
         if paused {
             manualDone = ManualOutcome(note: "the trigger is paused")
+            manualAnswered = manualRequests
         } else {
             manualRequested = true
         }
+        return manualRequests
     }
 
     /// The outcome of a finished manual fire, once.
@@ -243,15 +280,18 @@ public struct TriggerMachine: Sendable {
         return manualDone
     }
 
+    /// Ends the manual fire in progress, or (with a note) answers the requests not started yet.
     private mutating func finishManual(note: String? = nil) {
-        if manualRequested {
+        if var outcome = manual {
+            if outcome.note == nil { outcome.note = note }
+            manualDone = outcome
+            manualAnswered = manualRunFor
+            manual = nil
+        } else if manualRequested, let note {
             manualRequested = false
-            manual = ManualOutcome()
+            manualDone = ManualOutcome(note: note)
+            manualAnswered = manualRequests
         }
-        guard var outcome = manual else { return }
-        if outcome.note == nil { outcome.note = note }
-        manualDone = outcome
-        manual = nil
     }
 
     /// A workflow of the trigger ended: a buffered tick is tried again.
@@ -284,6 +324,7 @@ public struct TriggerMachine: Sendable {
     /// A tick's workflow was submitted, or the sink says why not.
     public mutating func fired(tick: Date, nextFire: Date?, kind: FireKind, result: SubmissionResult) {
         note(result, kind: kind)
+        defer { if result != .notRunning { succeeded() } }
         switch kind {
         case .scheduled:
             lastHandled = tick
@@ -294,7 +335,6 @@ public struct TriggerMachine: Sendable {
         case .buffered:
             break
         }
-        succeeded()
     }
 
     /// The schedule position was persisted (or the trigger expired).
@@ -314,7 +354,8 @@ public struct TriggerMachine: Sendable {
                 lastHandled = tick
                 self.nextFire = nextFire
             case .manual: finishManual()
-            case .buffered: bufferedTick = nil
+            // Nothing ready yet: the tick stays buffered (the next scheduled submission takes its place).
+            case .buffered: break
             }
         } else {
             work = .submitting(
@@ -344,7 +385,7 @@ public struct TriggerMachine: Sendable {
         work = .submitting(
             tick: tick, nextFire: nextFire, kind: kind, batches: batches,
             submittedAny: submittedAny || result.workflow != nil)
-        succeeded()
+        if result != .notRunning { succeeded() }
     }
 
     /// An action of the store failed: retry after the backoff; the tick in progress starts again then, and a
@@ -354,7 +395,7 @@ public struct TriggerMachine: Sendable {
     public mutating func failed(_ error: any Error, now: Date) -> Duration {
         failures += 1
         if manual != nil { manual?.note = "failed: \(error)" }
-        finishManual()
+        finishManual(note: "failed: \(error)")
         work = .none
         let delay = backoff.delay(afterFailures: failures, jitterKey: label)
         retryAt = backoff.retryTime(afterFailures: failures, failedAt: now, jitterKey: label)

@@ -30,7 +30,9 @@ public actor TriggerRunner {
     private var sleptBetweenSlices = false
     private var alarmToken: Int?
     private var doneWaiters: [CheckedContinuation<Void, Never>] = []
-    private var manualWaiters: [CheckedContinuation<TriggerMachine.ManualOutcome, Never>] = []
+    /// Callers of ``fireNow()`` with their request numbers.
+    private var manualWaiters: [(ticket: Int, continuation: CheckedContinuation<TriggerMachine.ManualOutcome, Never>)] =
+        []
 
     /// Creates a runner.
     /// - Parameters:
@@ -82,6 +84,7 @@ public actor TriggerRunner {
         guard !sliceRunning else { return .alreadyRunning }
         sliced = true
         sliceRunning = true
+        if let alarmToken { alarms?.cancel(alarmToken) }
         alarmToken = nil
         defer { sliceRunning = false }
         if sleptBetweenSlices {
@@ -105,6 +108,7 @@ public actor TriggerRunner {
         if stopped || done {
             alarms?.cancel(token)
         } else {
+            if let alarmToken, alarmToken != token { alarms?.cancel(alarmToken) }
             alarmToken = token
         }
     }
@@ -173,14 +177,17 @@ public actor TriggerRunner {
                 let results = await watching.inspect(
                     paths, rules: options.rules, followSymlinks: options.watch.followSymlinks)
                 machine.inspected(results, now: clock.now())
-            case .submit(let files, let nextFire, let kind):
+            case .submit(let files, let nextFire, let kind, let first):
                 let result = try await sink.submitFiles(
-                    triggerID: spec.id, files: files.map(TriggerInput.init), nextFire: nextFire, kind: kind)
+                    triggerID: spec.id, files: files.map(TriggerInput.init), nextFire: nextFire, kind: kind,
+                    firstOfTick: first)
                 machine.submitted(files, result: result)
                 log(result, kind: kind, files: files.count)
             case .advance(let handledThrough, let nextFire):
                 try await sink.advance(triggerID: spec.id, handledThrough: handledThrough, nextFire: nextFire)
                 machine.advanced()
+            case .unbuffer:
+                try await sink.unbuffer(triggerID: spec.id)
             case .report(let reason):
                 await sink.report(triggerID: spec.id, reason: reason)
             case .sleep:
@@ -292,10 +299,13 @@ public actor TriggerRunner {
     /// One tick now, outside the schedule (`fire-trigger`); returns what it submitted.
     public func fireNow() async -> TriggerMachine.ManualOutcome {
         guard !stopped, !done else { return TriggerMachine.ManualOutcome(note: "the trigger is not running") }
-        machine.requestManualFire()
-        if let outcome = machine.takeManualOutcome() { return outcome }
+        let ticket = machine.requestManualFire()
+        if let outcome = machine.takeManualOutcome() {
+            resumeManual(outcome)
+            return outcome
+        }
         wakeUp()
-        return await withCheckedContinuation { manualWaiters.append($0) }
+        return await withCheckedContinuation { manualWaiters.append((ticket, $0)) }
     }
 
     /// A workflow of the trigger ended: a buffered tick may go now.
@@ -317,9 +327,12 @@ public actor TriggerRunner {
         }
     }
 
-    private func resumeManual(_ outcome: TriggerMachine.ManualOutcome) {
-        for waiter in manualWaiters { waiter.resume(returning: outcome) }
-        manualWaiters.removeAll()
+    /// Answers the callers whose requests the outcome covers; later ones wait for their own tick.
+    private func resumeManual(_ outcome: TriggerMachine.ManualOutcome, all: Bool = false) {
+        let through = machine.manualAnswered
+        let answered = manualWaiters.filter { all || $0.ticket <= through }
+        manualWaiters.removeAll { all || $0.ticket <= through }
+        for waiter in answered { waiter.continuation.resume(returning: outcome) }
     }
 
     /// A dry run: the next `count` fire times, and for a file trigger which pending files would go into the next
@@ -364,7 +377,8 @@ public actor TriggerRunner {
 
     private func finish() {
         done = true
-        resumeManual(machine.takeManualOutcome() ?? TriggerMachine.ManualOutcome(note: "the trigger ended"))
+        if let outcome = machine.takeManualOutcome() { resumeManual(outcome) }
+        resumeManual(TriggerMachine.ManualOutcome(note: "the trigger ended"), all: true)
         for waiter in doneWaiters { waiter.resume() }
         doneWaiters.removeAll()
     }

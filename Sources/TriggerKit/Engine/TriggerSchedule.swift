@@ -52,16 +52,16 @@ public enum TriggerSchedule: Sendable, Hashable {
             if let deadline, now >= deadline {
                 return Due(fires: [], handledThrough: lastHandled, nextFire: nil, expired: true)
             }
-            let after = lastHandled ?? created
+            let after = max(lastHandled ?? created, created)
             let through = deadline.map { min(now, $0.addingTimeInterval(-0.001)) } ?? now
-            let missed = expression.fireDates(after: after, through: through, limit: 1000)
+            let (missed, count) = Self.missed(expression, after: after, through: through)
             var fires: [(Date, Int)] = []
             if let newest = missed.last {
                 switch catchup {
                 case .none:
-                    // Only a tick that is due right now (not one missed during downtime) fires.
+                    // Only a tick that is due right now (not one missed during downtime or a pause) fires.
                     if now.timeIntervalSince(newest) <= 10 { fires = [(newest, 1)] }
-                case .one: fires = [(newest, missed.count)]
+                case .one: fires = [(newest, count)]
                 case .all: fires = missed.map { ($0, 1) }
                 }
             }
@@ -86,5 +86,26 @@ public enum TriggerSchedule: Sendable, Hashable {
                     after: first, through: first.addingTimeInterval(400 * 86_400 * Double(count)), limit: count - 1)
         }
         return times.filter { time in deadline.map { time < $0 } ?? true }
+    }
+
+    /// The cron ticks in `(after, through]`: the newest 1,000 of them (oldest first) and how many there are. A long
+    /// gap (a trigger paused for weeks) is walked in chunks; beyond a million ticks only the last week is walked,
+    /// so the count is a lower bound there, and the newest tick is still exact.
+    static func missed(_ expression: CronExpression, after: Date, through: Date) -> (newest: [Date], count: Int) {
+        var newest: [Date] = []
+        var count = 0
+        var cursor = after
+        var chunks = 0
+        while true {
+            let chunk = expression.fireDates(after: cursor, through: through, limit: 1000)
+            guard let last = chunk.last else { break }
+            count += chunk.count
+            newest = Array((newest + chunk).suffix(1000))
+            cursor = last
+            chunks += 1
+            if chunk.count < 1000 { break }
+            if chunks == 1000 { cursor = max(cursor, through.addingTimeInterval(-7 * 86_400)) }
+        }
+        return (newest, count)
     }
 }

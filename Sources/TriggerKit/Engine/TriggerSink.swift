@@ -45,9 +45,12 @@ public protocol TriggerSink: Sendable {
 
     /// Submits one workflow for a batch of ready files and records them in the ledger, atomically. The ledger is
     /// checked inside that transaction: files it already holds (same path and identity) are left out, and when
-    /// none is left nothing is submitted.
-    func submitFiles(triggerID: Int64, files: [TriggerInput], nextFire: Date?, kind: FireKind) async throws
-        -> SubmissionResult
+    /// none is left nothing is submitted. The overlap policy judges a tick's first batch (`firstOfTick`) only.
+    func submitFiles(triggerID: Int64, files: [TriggerInput], nextFire: Date?, kind: FireKind, firstOfTick: Bool)
+        async throws -> SubmissionResult
+
+    /// The buffered tick was spent without a workflow (nothing was pending when it could go).
+    func unbuffer(triggerID: Int64) async throws
 
     /// The files of these that the trigger's ledger already holds (for previews; submissions check in their own
     /// transaction).
@@ -63,4 +66,7 @@ public protocol TriggerSink: Sendable {
 extension TriggerSink {
     /// A sink without a ledger to ask says that nothing is recorded.
     public func recorded(triggerID: Int64, files: [TriggerInput]) async throws -> Set<TriggerInput> { [] }
+
+    /// A sink without a buffered tick to clear does nothing.
+    public func unbuffer(triggerID: Int64) async throws {}
 }

@@ -14,7 +14,7 @@ public actor TriggerSupervisor: Service {
     /// The one timer of every sleeping trigger.
     public nonisolated let alarms: TriggerAlarms
     let restore: @Sendable () async throws -> [TriggerSpec]
-    let reload: @Sendable (Int64) async throws -> TriggerSpec?
+    let reload: (@Sendable (Int64) async throws -> TriggerSpec?)?
     let changes: AsyncStream<Int64>
     let onCycle: @Sendable () -> Void
     private var runners: [Int64: TriggerRunner] = [:]
@@ -27,7 +27,7 @@ public actor TriggerSupervisor: Service {
     ///   - onCycle: called whenever a trigger evaluates its schedule (liveness for `/health`).
     public init(
         sink: any TriggerSink, logger: Logger, restore: @escaping @Sendable () async throws -> [TriggerSpec],
-        reload: @escaping @Sendable (Int64) async throws -> TriggerSpec? = { _ in nil },
+        reload: (@Sendable (Int64) async throws -> TriggerSpec?)? = nil,
         changes: AsyncStream<Int64> = AsyncStream { $0.finish() },
         clock: any TriggerClock = SystemTriggerClock(), watching: FileWatching = FileWatching(),
         onCycle: @escaping @Sendable () -> Void = {}
@@ -78,11 +78,25 @@ public actor TriggerSupervisor: Service {
         }
     }
 
-    /// Starts a trigger (it evaluates its schedule at once). A trigger with the same id is stopped first.
+    /// Starts a trigger (it evaluates its schedule at once). A trigger with the same id is stopped first. With a
+    /// `reload`, the trigger is started as stored after that stop (so that racing pauses, resumes, updates and
+    /// stops end with the runner the store says), and not at all when it has ended.
     public func start(_ spec: TriggerSpec) async {
         // Loop: another start of the same id may have slipped in while this one waited for a stop.
         while let old = runners.removeValue(forKey: spec.id) {
             await old.stop()
+        }
+        var spec = spec
+        if let reload {
+            do {
+                guard let stored = try await reload(spec.id) else { return }
+                spec = stored
+            } catch {
+                logger.error("cannot reload trigger", metadata: ["trigger": "\(spec.label)", "error": "\(error)"])
+            }
+            while let old = runners.removeValue(forKey: spec.id) {
+                await old.stop()
+            }
         }
         let again = newRunner
         let runner = TriggerRunner(
@@ -122,7 +136,7 @@ public actor TriggerSupervisor: Service {
         guard let runner = runners[id] else { return }
         let spec: TriggerSpec?
         do {
-            spec = try await reload(id)
+            spec = try await reload?(id) ?? runner.spec
         } catch {
             logger.error("cannot reload trigger", metadata: ["trigger": "\(runner.spec.label)", "error": "\(error)"])
             await runner.workflowEnded()

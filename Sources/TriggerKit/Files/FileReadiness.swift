@@ -169,6 +169,12 @@ public struct FileReadiness: Sendable {
         return pending.filter { now.timeIntervalSince($0.value.since) >= quiet - Self.tolerance }.keys.sorted()
     }
 
+    /// When the first pending file becomes due for inspection (nil with none pending).
+    public var nextDue: Date? {
+        let quiet = min(rules.quietPeriod, rules.settle)
+        return pending.values.map { $0.since.addingTimeInterval(quiet) }.min()
+    }
+
     /// The moment, at most `within` seconds after `now`, by which every pending file about to pass its quiet
     /// period has passed it; nil if none is about to. A tick waits until then rather than leaving those files for
     /// the next tick.
