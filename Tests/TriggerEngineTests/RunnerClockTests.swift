@@ -72,7 +72,13 @@ struct RunnerClockTests {
         try FileWriter.write(closed, "done\n")
         try await Self.untilPending(s, 2)
         #expect(s.sink.snapshot.files.isEmpty, "nothing happens while the clock stands still")
-        try await Self.tick(s)
+        // Taken at the next tick; or at the one after when an event of the file is only read during the tick's
+        // look (on a loaded machine), which starts its quiet period again.
+        var firstTicks = 0
+        while s.sink.snapshot.files.isEmpty && firstTicks < 2 {
+            try await Self.tick(s)
+            firstTicks += 1
+        }
         try await s.sink.until { $0.files.count == 1 }
         #expect(s.sink.snapshot.files.first?.map(\.path) == [closed])
 
