@@ -1,5 +1,23 @@
 import ArgumentParser
 
+/// `[options] ENSEMBLE TRIGGER`: what the verbs that act on one trigger take.
+struct TriggerVerbArguments: ParsableArguments {
+    @OptionGroup var output: OutputOptions
+    @Argument(help: ArgumentHelp("The ensemble and the trigger", valueName: "ENSEMBLE TRIGGER"))
+    var arguments: [String] = []
+
+    mutating func validate() throws {
+        try requireTwo(arguments)
+    }
+
+    /// POST `/ensembles/E/triggers/T/<action>`, printing the server's message.
+    func post(_ action: String, session: Session) async throws(ClientFailure) {
+        let reply = try await session.api.request(
+            "POST", ["ensembles", arguments[0], "triggers", arguments[1], action])
+        try printMessage(reply, session: session, json: output.json)
+    }
+}
+
 /// `pegasus-em pause-trigger ENSEMBLE TRIGGER`.
 public struct PauseTriggerCommand: ClientCommand {
     public static let configuration = CommandConfiguration(
@@ -8,18 +26,12 @@ public struct PauseTriggerCommand: ClientCommand {
         usage: "pegasus-em pause-trigger [options] ENSEMBLE TRIGGER"
     )
 
-    @OptionGroup public var output: OutputOptions
-    @Argument(help: ArgumentHelp("The ensemble and the trigger", valueName: "ENSEMBLE TRIGGER"))
-    var arguments: [String] = []
+    @OptionGroup var target: TriggerVerbArguments
 
     public init() {}
 
-    public mutating func validate() throws {
-        try requireTwo(arguments)
-    }
-
     public func perform(_ session: Session) async throws(ClientFailure) {
-        try await postTriggerAction("pause", arguments, session: session, json: output.json)
+        try await target.post("pause", session: session)
     }
 }
 
@@ -31,18 +43,12 @@ public struct ResumeTriggerCommand: ClientCommand {
         usage: "pegasus-em resume-trigger [options] ENSEMBLE TRIGGER"
     )
 
-    @OptionGroup public var output: OutputOptions
-    @Argument(help: ArgumentHelp("The ensemble and the trigger", valueName: "ENSEMBLE TRIGGER"))
-    var arguments: [String] = []
+    @OptionGroup var target: TriggerVerbArguments
 
     public init() {}
 
-    public mutating func validate() throws {
-        try requireTwo(arguments)
-    }
-
     public func perform(_ session: Session) async throws(ClientFailure) {
-        try await postTriggerAction("resume", arguments, session: session, json: output.json)
+        try await target.post("resume", session: session)
     }
 }
 
@@ -58,18 +64,12 @@ public struct FireTriggerCommand: ClientCommand {
             """
     )
 
-    @OptionGroup public var output: OutputOptions
-    @Argument(help: ArgumentHelp("The ensemble and the trigger", valueName: "ENSEMBLE TRIGGER"))
-    var arguments: [String] = []
+    @OptionGroup var target: TriggerVerbArguments
 
     public init() {}
 
-    public mutating func validate() throws {
-        try requireTwo(arguments)
-    }
-
     public func perform(_ session: Session) async throws(ClientFailure) {
-        try await postTriggerAction("fire", arguments, session: session, json: output.json)
+        try await target.post("fire", session: session)
     }
 }
 
@@ -232,12 +232,4 @@ func validateCatchup(_ catchup: String?) throws {
     if let catchup, !["none", "one", "all"].contains(catchup) {
         throw ValidationError("--catchup must be none, one or all: \(catchup)")
     }
-}
-
-/// `POST /ensembles/E/triggers/T/<action>`, printing the server's message.
-private func postTriggerAction(
-    _ action: String, _ arguments: [String], session: Session, json: Bool
-) async throws(ClientFailure) {
-    let reply = try await session.api.request("POST", ["ensembles", arguments[0], "triggers", arguments[1], action])
-    try printMessage(reply, session: session, json: json)
 }
