@@ -36,7 +36,7 @@ import Testing
                 "update-trigger", "e", "t", "--patterns", "/a/*", "/b/*", "--tz", "UTC", "-p", "-2", "--max-files", "4",
                 "--move-processed", "--args", "--flag x",
             ]) as? UpdateTriggerCommand)
-        #expect(command.arguments == ["e", "t"] && command.patterns == ["/a/*", "/b/*"])
+        #expect(command.target.arguments == ["e", "t"] && command.patterns == ["/a/*", "/b/*"])
         #expect(command.timezone == "UTC" && command.priority == -2 && command.maxFiles == 4)
         #expect(command.moveProcessed == true && command.args == "--flag x")
         let body = command.body(workingDirectory: "/w")
@@ -45,7 +45,7 @@ import Testing
         // Pegasus' command-first rule moves the verb to the front (a leading option's value would be taken as the verb).
         let reordered = try #require(
             try parse(["--no-move-processed", "update-trigger", "e", "t"]) as? UpdateTriggerCommand)
-        #expect(reordered.moveProcessed == false && reordered.arguments == ["e", "t"])
+        #expect(reordered.moveProcessed == false && reordered.target.arguments == ["e", "t"])
     }
 
     @Test func creationPolicyOptions() throws {
@@ -64,7 +64,9 @@ import Testing
     @Test func previewCount() throws {
         #expect((try parse(["trigger-preview", "e", "t", "-n", "100"]) as? TriggerPreviewCommand)?.count == "100")
         #expect(
-            (try parse(["trigger-preview", "-n", "1", "e", "t"]) as? TriggerPreviewCommand)?.arguments == ["e", "t"])
+            (try parse(["trigger-preview", "-n", "1", "e", "t"]) as? TriggerPreviewCommand)?.target.arguments == [
+                "e", "t",
+            ])
     }
 
     // MARK: - Usage errors: exit 2, message and usage on stderr, nothing on stdout

@@ -85,14 +85,11 @@ public struct TriggerPreviewCommand: ClientCommand {
         name: .customShort("n"),
         help: ArgumentHelp("How many fire times to show, 1 to 100 (default: the server's, 5)", valueName: "N"))
     var count: String?
-    @OptionGroup public var output: OutputOptions
-    @Argument(help: ArgumentHelp("The ensemble and the trigger", valueName: "ENSEMBLE TRIGGER"))
-    var arguments: [String] = []
+    @OptionGroup var target: TriggerVerbArguments
 
     public init() {}
 
     public mutating func validate() throws {
-        try requireTwo(arguments)
         if let count, Int(count).map({ (1...100).contains($0) }) != true {
             throw ValidationError("-n must be an integer from 1 to 100: \(count)")
         }
@@ -101,8 +98,8 @@ public struct TriggerPreviewCommand: ClientCommand {
     public func perform(_ session: Session) async throws(ClientFailure) {
         let query = count.flatMap { Int($0) }.map { [(name: "n", value: String($0))] } ?? []
         let reply = try await session.api.request(
-            "GET", ["ensembles", arguments[0], "triggers", arguments[1], "preview"], query: query)
-        if output.json { return session.writeJSON(reply) }
+            "GET", ["ensembles", target.arguments[0], "triggers", target.arguments[1], "preview"], query: query)
+        if target.output.json { return session.writeJSON(reply) }
         session.write(session.formatter.triggerPreview(try reply.decode(TriggerPreview.self)))
     }
 }
@@ -154,14 +151,11 @@ public struct UpdateTriggerCommand: ClientCommand {
     var workflowScript: String?
     @Flag(inversion: .prefixedNo, help: "Move taken files into processed/ (file triggers)")
     var moveProcessed: Bool?
-    @OptionGroup public var output: OutputOptions
-    @Argument(help: ArgumentHelp("The ensemble and the trigger", valueName: "ENSEMBLE TRIGGER"))
-    var arguments: [String] = []
+    @OptionGroup var target: TriggerVerbArguments
 
     public init() {}
 
     public mutating func validate() throws {
-        try requireTwo(arguments)
         try validateCatchup(catchup)
         if body(workingDirectory: "/").isEmpty {
             throw ValidationError("Specify at least one option to change")
@@ -191,9 +185,9 @@ public struct UpdateTriggerCommand: ClientCommand {
 
     public func perform(_ session: Session) async throws(ClientFailure) {
         let reply = try await session.api.request(
-            "PUT", ["ensembles", arguments[0], "triggers", arguments[1]],
+            "PUT", ["ensembles", target.arguments[0], "triggers", target.arguments[1]],
             body: body(workingDirectory: session.workingDirectory))
-        try printMessage(reply, session: session, json: output.json)
+        try printMessage(reply, session: session, json: target.output.json)
     }
 }
 

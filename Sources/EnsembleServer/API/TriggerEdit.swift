@@ -13,18 +13,18 @@ struct TriggerEdit: Sendable {
     var timeout: Int??
     var workflowScript: String?
     var workflowArgs: [String]?
-    var filePatterns: [String]?
-    var settle: Double?
+    var filePatterns: [String]??
+    var settle: Double??
     /// `.some(nil)`: the marker is removed.
     var readyMarker: String??
-    var maxFiles: Int?
+    var maxFiles: Int??
     var priority: Int?
-    var catchup: String?
+    var catchup: String??
     /// `.some(nil)`: `allow`.
     var overlap: String??
     /// `.some(nil)`: never.
     var pauseAfterFailures: Int??
-    var moveProcessed: Bool?
+    var moveProcessed: Bool??
 
     /// The fields that apply to file-pattern triggers only.
     static let fileFields = ["file_patterns", "settle", "ready_marker", "max_files", "move_processed"]
@@ -81,7 +81,7 @@ struct TriggerEdit: Sendable {
         if let text = f.string("pause_after_failures") {
             pauseAfterFailures = .some(try TriggerRequest.pauseAfterFailures(text))
         }
-        moveProcessed = try f.bool("move_processed")
+        if let move = try f.bool("move_processed") { moveProcessed = move }
     }
 
     /// Applies the edit to the stored trigger; returns what changed, in words (empty: nothing did).
@@ -95,6 +95,15 @@ struct TriggerEdit: Sendable {
         func note<V: Equatable>(_ name: String, _ old: V?, _ new: V?) {
             guard old != new else { return }
             changes.append("\(name) \(Self.text(old)) -> \(Self.text(new))")
+        }
+        /// Sets a definition field when the edit gives it (`.some(nil)` unsets it); `unset` is what an unset field
+        /// means, for the words.
+        func set<V: Equatable>(
+            _ name: String, _ new: V??, _ field: WritableKeyPath<TriggerDefinition, V?>, unset: V? = nil
+        ) {
+            guard let new else { return }
+            note(name, d[keyPath: field] ?? unset, new ?? unset)
+            d[keyPath: field] = new
         }
         let oldSchedule = (d.interval, d.cron, d.timezone)
         if let cron {
@@ -124,43 +133,19 @@ struct TriggerEdit: Sendable {
             note("workflow_args", t.workflowArgs.description, workflowArgs.description)
             t.workflowArgs = workflowArgs
         }
-        if let filePatterns {
-            note("file_patterns", d.filePatterns?.description, filePatterns.description)
-            d.filePatterns = filePatterns
-        }
-        if let settle {
-            note("settle", d.settle, settle)
-            d.settle = settle
-        }
-        if let readyMarker {
-            note("ready_marker", d.readyMarker, readyMarker)
-            d.readyMarker = readyMarker
-        }
-        if let maxFiles {
-            note("max_files", d.maxFiles, maxFiles)
-            d.maxFiles = maxFiles
-        }
+        set("file_patterns", filePatterns, \.filePatterns)
+        set("settle", settle, \.settle)
+        set("ready_marker", readyMarker, \.readyMarker)
+        set("max_files", maxFiles, \.maxFiles)
         if let priority {
             note("priority", t.priority, priority)
             t.priority = priority
         }
-        if let catchup {
-            note("catchup", d.catchup ?? "one", catchup)
-            d.catchup = catchup
-        }
-        if let overlap {
-            note("overlap", d.overlap ?? "allow", overlap ?? "allow")
-            d.overlap = overlap
-            if overlap != "buffer-one" { t.bufferedTick = nil }
-        }
-        if let pauseAfterFailures {
-            note("pause_after_failures", d.pauseAfterFailures, pauseAfterFailures)
-            d.pauseAfterFailures = pauseAfterFailures
-        }
-        if let moveProcessed {
-            note("move_processed", d.moveProcessed ?? false, moveProcessed)
-            d.moveProcessed = moveProcessed
-        }
+        set("catchup", catchup, \.catchup, unset: "one")
+        set("overlap", overlap, \.overlap, unset: "allow")
+        if overlap != nil && d.overlap != "buffer-one" { t.bufferedTick = nil }
+        set("pause_after_failures", pauseAfterFailures, \.pauseAfterFailures)
+        set("move_processed", moveProcessed, \.moveProcessed, unset: false)
         let scheduleChanged = oldSchedule != (d.interval, d.cron, d.timezone)
         t.definition = d
         if scheduleChanged { try Self.reanchor(&t, now: now) }
