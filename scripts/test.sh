@@ -16,6 +16,20 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import Pegasus' 2>/de
 fi
 export PEGASUS_VENV="$venv"
 
+# Python tools the tests use beside Pegasus (their own venv: their dependencies must not meet Pegasus' pins):
+# prometheus_client's text parser for /metrics, schemathesis for the OpenAPI contract.
+tools_venv="${PEGASUS_TOOLS_VENV:-$root/.venv-tools}"
+tools_pins=('prometheus_client==0.26.0' 'schemathesis==4.32.5')
+if [ ! -x "$tools_venv/bin/python" ] || ! "$tools_venv/bin/pip" freeze 2>/dev/null | grep -qx 'schemathesis==4.32.5' \
+    || ! "$tools_venv/bin/pip" freeze 2>/dev/null | grep -qx 'prometheus_client==0.26.0'; then
+    python3 -m venv "$tools_venv"
+    "$tools_venv/bin/pip" install -q "${tools_pins[@]}"
+fi
+export PEGASUS_TOOLS_VENV="$tools_venv"
+
+# Each test step's output is kept, so that the end of the log names the tests that failed (CI shows the tail).
+logs=$(mktemp -d "${TMPDIR:-/tmp}/pegasus-em-test-logs.XXXXXX")
+
 # Format and target checks are reported with the tests (a formatting slip must not hide the test results).
 failed=()
 echo "== format (swift format lint --strict) and declared dependencies"
@@ -39,14 +53,14 @@ for target in PegasusConfigTests WatchersTests TriggerKitTests EnsembleServerTes
     TriggerEngineTests PegasusServiceTests EndToEndTests; do
     echo "== swift test: $target"
     # The chaos test runs in its own step below (it needs PEGASUS_EM_CHAOS=1).
-    swift test --skip-build --filter "^$target\." --skip Chaos || failed+=("$target")
+    swift test --skip-build --filter "^$target\." --skip Chaos 2>&1 | tee "$logs/$target.log" || failed+=("$target")
 done
 
 echo "== Apache httpd accepts the shipped reverse-proxy configuration (apachectl -t)"
 PEGASUS_INSTALL_APACHE=1 tools/deployment-check/check-apache-config.sh || failed+=(apache-config)
 
 echo "== trigger chaos test (SIGKILL at random moments while files arrive)"
-PEGASUS_EM_CHAOS=1 swift test --skip-build --filter Chaos || failed+=(Chaos)
+PEGASUS_EM_CHAOS=1 swift test --skip-build --filter Chaos 2>&1 | tee "$logs/Chaos.log" || failed+=(Chaos)
 
 echo "== headless-browser test of the dashboard"
 tools/browser-test/run-browser-test.sh || failed+=(Browser)
@@ -58,6 +72,11 @@ echo "== the benchmarks package builds against this one (Benchmarks/, by path)"
 swift build --package-path Benchmarks || failed+=(benchmarks-build)
 
 if [ ${#failed[@]} -gt 0 ]; then
+    for step in "${failed[@]}"; do
+        [ -f "$logs/$step.log" ] || continue
+        echo "== what failed in $step"
+        grep -E '✘|error:|Fatal error|failed \(|Test .* recorded an issue' "$logs/$step.log" | head -40 || true
+    done
     echo "FAILED: ${failed[*]}"
     exit 1
 fi
