@@ -47,8 +47,9 @@ struct ScenarioTests {
         let path = dir("stream.bin")
         let chunk = [UInt8](repeating: 0x42, count: 1000)
         // Polling: the interval must exceed the gap between writes, or a pause would look like a close. The
-        // writer runs on its own thread so pool starvation from parallel tests cannot stretch the gaps.
-        let config = configuration(mode, pollInterval: .milliseconds(250))
+        // writer runs on its own thread so pool starvation from parallel tests cannot stretch the gaps; a whole
+        // second leaves room for the scheduler delays of a loaded 2-core machine.
+        let config = configuration(mode, pollInterval: .seconds(1))
         try await withWatcher(roots: [WatchRoot(path: dir.path)], configuration: config) { _, log in
             let descriptor = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o644)
             try #require(descriptor >= 0)

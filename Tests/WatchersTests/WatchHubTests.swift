@@ -33,10 +33,11 @@ struct WatchHubTests {
                         root: dir("d\(index)"), mode: .inotify, reason: nil, watchedDirectories: 1, state: .active)
                 ])
         }
-        // Other suites run in parallel and start threads of their own, hence a margin; a thread per
+        // Other suites run in parallel and start threads of their own (a watcher thread per test, helper threads
+        // for blocking file work; on a slow machine many of them at once), hence a wide margin; a thread per
         // subscription would add 1,000.
         let grown = threadCount() - threadsBefore
-        #expect(grown <= 32, "the process grew by \(grown) threads")
+        #expect(grown < 200, "the process grew by \(grown) threads")
         #expect(threadCount(named: "pegasus-em.hub") <= hubThreadsBefore + 1)
         #expect(await eventually { hub.status().subscriptions == count && hub.status().watches == count })
 
