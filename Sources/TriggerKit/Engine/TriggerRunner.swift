@@ -300,8 +300,10 @@ public actor TriggerRunner {
         let found = await watching.scan(roots, followSymlinks: options.watch.followSymlinks, filter: filter)
         if machine.files?.filesFound(found, now: clock.now()) == true { wake.signal() }
         if metrics != nil, let files = machine.files {
+            // The pending files (few), not every file found (maybe a million already submitted): those not known
+            // yet were first seen now.
             let now = clock.now()
-            for file in found where files.pending[file.path] != nil { latencies.seen(file.path, at: now) }
+            for path in files.pending.keys { latencies.seen(path, at: now) }
         }
         countPending()
     }
