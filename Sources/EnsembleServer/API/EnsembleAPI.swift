@@ -14,10 +14,14 @@ public struct EnsembleAPI: Sendable {
     let authenticator: (any Authenticator)?
     /// Host used for `href` fields when a request carries no Host header.
     let fallbackHost: String
+    /// `GET /metrics` (a server's own metrics; a fresh, mostly empty set when none is given).
+    let metrics: MetricsEndpoint
 
     public init(
-        manager: EnsembleManager, health: HealthRegistry, authenticator: (any Authenticator)?, fallbackHost: String
+        manager: EnsembleManager, health: HealthRegistry, authenticator: (any Authenticator)?, fallbackHost: String,
+        metrics: MetricsEndpoint? = nil
     ) {
+        self.metrics = metrics ?? MetricsEndpoint(metrics: EnsembleMetrics())
         self.manager = manager
         self.health = health
         self.authenticator = authenticator
@@ -32,6 +36,7 @@ public struct EnsembleAPI: Sendable {
         let router = Router(context: BasicRequestContext.self)
         var table = RouteTable()
         table.add("/health", ["GET"])
+        table.add("/metrics", ["GET"])
         table.add("/ensembles", ["GET", "POST"])
         table.add("/ensembles/:e", ["GET", "PUT", "POST", "DELETE"])
         table.add("/ensembles/:e/workflows", ["GET", "POST"])
@@ -49,6 +54,8 @@ public struct EnsembleAPI: Sendable {
         }
 
         router.get("/health") { _, _ in try await self.healthResponse() }
+        // Behind the same authentication as every route: a scraper sends Basic credentials (docs/metrics.md).
+        router.get("/metrics") { _, _ in try await self.metrics.response(store: self.manager.store) }
 
         router.get("/ensembles") { request, _ in
             let urls = URLBase(request, fallbackHost: self.fallbackHost)

@@ -39,6 +39,7 @@ public actor WorkflowScheduler: Service, WorkflowControl {
     let configuration: Configuration
     let health: HealthRegistry
     let logger: Logger
+    let metrics: EnsembleMetrics?
     nonisolated let signal = AsyncSignal()
 
     /// What a pass leaves to watch until the next one.
@@ -55,8 +56,9 @@ public actor WorkflowScheduler: Service, WorkflowControl {
 
     public init(
         store: EMStore, launcher: JobLauncher, master: MasterDatabase, configuration: Configuration,
-        health: HealthRegistry, logger: Logger
+        health: HealthRegistry, logger: Logger, metrics: EnsembleMetrics? = nil
     ) {
+        self.metrics = metrics
         self.store = store
         self.launcher = launcher
         self.master = master
@@ -72,10 +74,13 @@ public actor WorkflowScheduler: Service, WorkflowControl {
         await withGracefulShutdownHandler {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 var watch = Watch()
+                let started = ContinuousClock.now
                 do {
                     watch = try await pass()
+                    metrics?.schedulerPassed(ContinuousClock.now - started, failed: false)
                     health.cycle("scheduler")
                 } catch {
+                    metrics?.schedulerPassed(ContinuousClock.now - started, failed: true)
                     logger.error("scheduler pass failed", metadata: ["error": "\(error)"])
                     health.cycle("scheduler", error: "\(error)")
                     master.reset()
@@ -197,6 +202,9 @@ public actor WorkflowScheduler: Service, WorkflowControl {
                 if status == .running && now - job.startedAt <= timeout {
                     watch.jobs.append((job, result, job.startedAt + timeout))
                 } else if let updated = try await finish(w, ensemble: ensemble, job: job, status: status) {
+                    metrics?.jobEnded(
+                        plan: job.kind == .plan, seconds: Date().timeIntervalSince1970 - job.startedAt,
+                        failed: updated.state == .planFailed || updated.state == .runFailed)
                     w = updated
                     // pegasus-run is done: the run may even have ended already, so look at the master DB now.
                     if w.state == .running, w.job == nil, let uuid = w.wfUUID, let started = w.runStartedAt {

@@ -6,6 +6,7 @@ import Logging
 import PegasusAuth
 import PegasusConfig
 import ServiceLifecycle
+import TriggerKit
 import UnixSignals
 
 #if canImport(Glibc)
@@ -59,13 +60,14 @@ public struct EnsembleServerRunner: Sendable {
         let lock = try InstanceLock(databasePath: databasePath)
         let store = try EMStore(path: databasePath)
         let health = HealthRegistry()
+        let metrics = EnsembleMetrics()
         let components = try ServerComponents.make(
-            store: store, configuration: configuration, health: health, logger: logger)
+            store: store, configuration: configuration, health: health, logger: logger, metrics: metrics)
         let host = configuration.emHost
         let port = try configuration.emPort()
         let api = EnsembleAPI(
             manager: components.manager, health: health, authenticator: authenticator(),
-            fallbackHost: "\(host):\(port)")
+            fallbackHost: "\(host):\(port)", metrics: MetricsEndpoint(metrics: metrics, hub: components.hubStatus))
         let app = Application(
             router: api.router(),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
@@ -87,9 +89,12 @@ public struct EnsembleServerRunner: Sendable {
 struct ServerComponents {
     let manager: EnsembleManager
     let services: [any Service]
+    /// The trigger engine's watch hub status, for `/metrics`.
+    let hubStatus: @Sendable () -> FileTriggerStatus.Hub?
 
     static func make(
-        store: EMStore, configuration: PegasusConfiguration, health: HealthRegistry, logger: Logger
+        store: EMStore, configuration: PegasusConfiguration, health: HealthRegistry, logger: Logger,
+        metrics: EnsembleMetrics = EnsembleMetrics()
     ) throws -> ServerComponents {
         let environment = JobLauncher.environment(
             base: ProcessInfo.processInfo.environment,
@@ -106,11 +111,14 @@ struct ServerComponents {
         let scheduler = WorkflowScheduler(
             store: store, launcher: JobLauncher(environment: environment),
             master: MasterDatabase(path: configuration.masterDatabase), configuration: schedulerConfiguration,
-            health: health, logger: logger)
+            health: health, logger: logger, metrics: metrics)
         let triggers = try TriggerEngine(
-            store: store, workflows: scheduler, configuration: configuration, health: health, logger: logger)
+            store: store, workflows: scheduler, configuration: configuration, health: health, logger: logger,
+            metrics: metrics.triggers)
         let manager = EnsembleManager(
             store: store, configuration: configuration, workflows: scheduler, triggers: triggers)
-        return ServerComponents(manager: manager, services: [scheduler, triggers.supervisor])
+        let watching = triggers.supervisor.watching
+        return ServerComponents(
+            manager: manager, services: [scheduler, triggers.supervisor], hubStatus: { watching.hubStatus })
     }
 }

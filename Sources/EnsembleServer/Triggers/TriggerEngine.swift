@@ -19,7 +19,7 @@ public struct TriggerEngine: TriggerControl {
 
     public init(
         store: EMStore, workflows: any WorkflowControl, configuration: PegasusConfiguration, health: HealthRegistry,
-        logger: Logger
+        logger: Logger, metrics: TriggerMetrics = .disabled
     ) throws {
         let reconcileInterval = try configuration.seconds("RECONCILE_INTERVAL") ?? 300
         let excluded = [configuration.home + "/.pegasus"]
@@ -44,7 +44,7 @@ public struct TriggerEngine: TriggerControl {
                 return try Self.spec(t, ensemble: ensemble, reconcileInterval: reconcileInterval, excluded: excluded)
             },
             changes: store.triggerChanges.changes,
-            onCycle: { health.cycle("triggers") })
+            onCycle: { health.cycle("triggers") }, metrics: metrics)
         health.register("triggers")
     }
 

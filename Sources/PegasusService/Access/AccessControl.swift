@@ -39,14 +39,17 @@ public struct AccessControl: Sendable {
     public let lookup: @Sendable (String) -> UnixUser?
     let throttle: LoginThrottle
     let cache = CredentialCache()
+    /// Counts logins (attempts, failures, throttled).
+    let metrics: ServiceMetrics?
 
     public init(
         authentication: ServiceAuthentication, admins: AdminPolicy, processSwitching: Bool,
-        serviceUser: UnixUser = .current(), throttle: LoginThrottle = LoginThrottle(),
+        serviceUser: UnixUser = .current(), throttle: LoginThrottle = LoginThrottle(), metrics: ServiceMetrics? = nil,
         lookup: @escaping @Sendable (String) -> UnixUser? = UnixUser.named,
         readers: @escaping @Sendable (UnixUser) -> any UserDataSource
     ) {
         self.lookup = lookup
+        self.metrics = metrics
         self.authentication = authentication
         self.admins = admins
         self.processSwitching = processSwitching
@@ -67,6 +70,7 @@ public struct AccessControl: Sendable {
         let address = context.remoteAddress
         let started = Date().timeIntervalSince1970
         if let wait = throttle.attempt(user: name, address: address, now: started) {
+            metrics?.login(.throttled)
             context.logger.notice(
                 "login refused: too many failures", metadata: ["user": "\(name)", "address": "\(address ?? "-")"])
             var failure = ServiceFailure(
@@ -76,8 +80,10 @@ public struct AccessControl: Sendable {
         }
         // root never logs in; the answer is the same as for a wrong password.
         var valid = false
+        metrics?.login(.attempt)
         if name != "root" { valid = await authenticator.authenticate(username: name, password: password) }
         guard valid, let user = lookup(name), !user.isRoot else {
+            metrics?.login(.failure)
             context.logger.notice("login failed", metadata: ["user": "\(name)", "address": "\(address ?? "-")"])
             throw Self.challenge("Invalid username or password")
         }

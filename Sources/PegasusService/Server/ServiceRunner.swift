@@ -105,10 +105,11 @@ public struct PegasusServiceRunner: Sendable {
                 "path": "\(certificate.certificatePath)", "origin": "\(certificate.origin)",
                 "sha256": "\(certificate.fingerprint)",
             ])
-        let pool = ReaderPool(executable: readerExecutable, logger: logger)
-        let access = makeAccessControl(pool: pool)
+        let metrics = ServiceMetrics()
+        let pool = ReaderPool(executable: readerExecutable, logger: logger, metrics: metrics)
+        let access = makeAccessControl(pool: pool, metrics: metrics)
         let links = ServiceLinks(prefix: settings.prefix)
-        let router = ServiceRouter.make(access: access, links: links)
+        let router = ServiceRouter.make(access: access, links: links, metrics: metrics)
         let host = settings.host
         let app = Application(
             router: router,
@@ -126,7 +127,7 @@ public struct PegasusServiceRunner: Sendable {
         logger.info("Exiting")
     }
 
-    func makeAccessControl(pool: ReaderPool) -> AccessControl {
+    func makeAccessControl(pool: ReaderPool, metrics: ServiceMetrics? = nil) -> AccessControl {
         let authentication: ServiceAuthentication =
             settings.authentication == "NoAuthentication"
             ? .none : .basic(PAMAuthenticator(service: settings.pamService))
@@ -139,7 +140,7 @@ public struct PegasusServiceRunner: Sendable {
         let serviceUser = UnixUser(name: current.name, uid: current.uid, gid: current.gid, home: settings.home)
         return AccessControl(
             authentication: authentication, admins: settings.admins, processSwitching: switching,
-            serviceUser: serviceUser,
+            serviceUser: serviceUser, metrics: metrics,
             lookup: { name in name == serviceUser.name ? serviceUser : directory.named(name) },
             readers: { user in
                 switching ? pool.source(for: user) : LocalUserData(reader: reader, owner: user.uid)
@@ -149,8 +150,12 @@ public struct PegasusServiceRunner: Sendable {
 
 /// The routes of `pegasus-service`, all under the URL prefix.
 public enum ServiceRouter {
-    public static func make(access: AccessControl, links: ServiceLinks) -> Router<ServiceRequestContext> {
+    /// - Parameter metrics: counts every request and is served at `<prefix>/metrics` (to admins with PAM).
+    public static func make(access: AccessControl, links: ServiceLinks, metrics: ServiceMetrics? = nil) -> Router<
+        ServiceRequestContext
+    > {
         let router = Router(context: ServiceRequestContext.self)
+        if let metrics { router.add(middleware: RequestMetricsMiddleware(metrics: metrics)) }
         router.add(middleware: ServiceErrorMiddleware(links: links))
         let root = links.prefix.isEmpty ? router.group() : router.group(RouterPath(links.prefix))
         root.get("static/dashboard.css") { _, _ in
@@ -159,6 +164,14 @@ public enum ServiceRouter {
                 body: .init(byteBuffer: ByteBuffer(string: Layout.styleSheet)))
         }
         root.add(middleware: AuthenticationMiddleware(access: access))
+        if let metrics {
+            root.get("metrics") { _, context in
+                guard access.mayReadMetrics(context) else {
+                    throw ServiceFailure.forbidden("Only admins (ADMIN_USERS) and the service user may read metrics")
+                }
+                return metrics.response()
+            }
+        }
         root.get("/") { _, context in
             Response(status: .found, headers: [.location: links.user(access.homeUser(context))])
         }

@@ -129,6 +129,7 @@ public actor ReaderPool: Service {
     /// Seconds a helper may take for one request before it is killed.
     public let requestTimeout: Double
     let logger: Logger
+    let metrics: ServiceMetrics?
 
     private var idle: [UInt32: [(process: ReaderProcess, since: Double)]] = [:]
     private var running: [UInt32: Int] = [:]
@@ -140,8 +141,9 @@ public actor ReaderPool: Service {
     ///   - arguments: the arguments that select the helper mode (`["user-reader"]`).
     public init(
         executable: String, arguments: [String] = ["user-reader"], perUser: Int = 4, idleLifetime: Double = 120,
-        requestTimeout: Double = 60, logger: Logger
+        requestTimeout: Double = 60, logger: Logger, metrics: ServiceMetrics? = nil
     ) {
+        self.metrics = metrics
         self.requestTimeout = requestTimeout
         self.executable = executable
         self.arguments = arguments
@@ -157,12 +159,21 @@ public actor ReaderPool: Service {
 
     /// Answers one request in a helper running as `user`.
     func perform(_ request: UserDataRequest, as user: UnixUser) async throws(UserDataFailure) -> UserDataResponse {
-        let process = try await checkOut(user)
+        let started = ContinuousClock.now
+        let process: ReaderProcess
+        do {
+            process = try await checkOut(user)
+        } catch {
+            metrics?.readerRan(duration: ContinuousClock.now - started, failed: true)
+            throw error
+        }
         do {
             let response = try await process.exchange(request, timeout: requestTimeout)
             checkIn(process)
+            metrics?.readerRan(duration: ContinuousClock.now - started, failed: false)
             return response
         } catch {
+            metrics?.readerRan(duration: ContinuousClock.now - started, failed: true)
             discard(process)
             logger.warning("reader helper failed", metadata: ["user": "\(user.name)", "error": "\(error)"])
             throw error

@@ -19,6 +19,9 @@ public actor TriggerRunner {
     let onCycle: @Sendable () -> Void
     /// Hands a time trigger that runs in slices back to the supervisor for a new slice.
     let needsSlice: @Sendable (TriggerRunner) -> Void
+    /// The trigger's metric series (nil without metrics) and the file timings they need.
+    let metrics: TriggerSeries?
+    private var latencies = FileLatencies()
     private var machine: TriggerMachine
     private let wake = AsyncSignal()
     private var subscription: WatchSubscription?
@@ -40,11 +43,15 @@ public actor TriggerRunner {
     ///   - clock: the clock ticks, quiet periods and backoff are measured on.
     ///   - alarms: the server's shared timer (on `clock`); without it each sleep runs its own timer task.
     ///   - onCycle: called whenever the trigger evaluates its schedule (liveness for `/health`).
+    ///   - metrics: where its ticks, submissions and file timings are counted.
     public init(
         spec: TriggerSpec, sink: any TriggerSink, logger: Logger, backoff: Backoff = .submission,
         clock: any TriggerClock = SystemTriggerClock(), watching: FileWatching? = nil, alarms: TriggerAlarms? = nil,
-        onCycle: @escaping @Sendable () -> Void = {}, needsSlice: @escaping @Sendable (TriggerRunner) -> Void = { _ in }
+        onCycle: @escaping @Sendable () -> Void = {},
+        needsSlice: @escaping @Sendable (TriggerRunner) -> Void = { _ in },
+        metrics: TriggerMetrics = .disabled
     ) {
+        self.metrics = metrics.series(for: spec)
         self.needsSlice = needsSlice
         self.alarms = alarms
         self.spec = spec
@@ -150,6 +157,7 @@ public actor TriggerRunner {
     private func decide() -> TriggerMachine.Action {
         let action = machine.next(now: clock.now())
         onCycle()
+        countPending()
         if let outcome = machine.takeManualOutcome() { resumeManual(outcome) }
         return action
     }
@@ -165,22 +173,31 @@ public actor TriggerRunner {
             case .expire:
                 try await sink.expire(triggerID: spec.id)
                 machine.advanced()
+                metrics?.destroy()
                 logger.info("trigger expired", metadata: ["trigger": "\(spec.label)"])
                 return .finished
             case .fire(let tick, let coalesced, let nextFire, let kind):
+                metrics?.tick()
                 let result = try await sink.fire(
                     triggerID: spec.id, tick: tick, coalescedTicks: coalesced, nextFire: nextFire, kind: kind)
                 machine.fired(tick: tick, nextFire: nextFire, kind: kind, result: result)
+                metrics?.count(result)
                 log(result, kind: kind)
             case .inspect(let paths):
                 guard let watching, let options = spec.files else { return .finished }
+                metrics?.tick()
                 let results = await watching.inspect(
                     paths, rules: options.rules, followSymlinks: options.watch.followSymlinks)
                 machine.inspected(results, now: clock.now())
             case .submit(let files, let nextFire, let kind, let first):
+                if let metrics { metrics.settled(latencies.taken(files.map(\.path), at: clock.now())) }
                 let result = try await sink.submitFiles(
                     triggerID: spec.id, files: files.map(TriggerInput.init), nextFire: nextFire, kind: kind,
                     firstOfTick: first)
+                if let metrics, case .submitted = result {
+                    metrics.recorded(latencies.recorded(files.map(\.path), at: clock.now()))
+                }
+                metrics?.count(result)
                 machine.submitted(files, result: result)
                 log(result, kind: kind, files: files.count)
             case .advance(let handledThrough, let nextFire):
@@ -195,6 +212,7 @@ public actor TriggerRunner {
             }
         } catch {
             machine.failed(error, now: clock.now())
+            metrics?.failed()
             logger.error("trigger submission failed", metadata: ["trigger": "\(spec.label)", "error": "\(error)"])
         }
         if let outcome = machine.takeManualOutcome() { resumeManual(outcome) }
@@ -239,9 +257,13 @@ public actor TriggerRunner {
             switch event {
             case .fileClosed(let path), .fileMovedIn(let path):
                 if machine.files?.fileChanged(path, now: clock.now()) == true { wake.signal() }
+                if metrics != nil, machine.files?.pending[path] != nil { latencies.closed(path, at: clock.now()) }
+                countPending()
             case .fileRemoved(let path):
                 machine.files?.removed(path)
+                latencies.forget(path)
             case .rescanNeeded(let root, let reason):
+                metrics?.rescanned()
                 logger.debug(
                     "rescan", metadata: ["trigger": "\(spec.label)", "root": "\(root)", "reason": "\(reason)"])
                 await scan(options.roots.filter { $0.path == root }, options, watching)
@@ -277,6 +299,20 @@ public actor TriggerRunner {
         guard let filter = machine.files?.filter else { return }
         let found = await watching.scan(roots, followSymlinks: options.watch.followSymlinks, filter: filter)
         if machine.files?.filesFound(found, now: clock.now()) == true { wake.signal() }
+        if metrics != nil, let files = machine.files {
+            // The pending files (few), not every file found (maybe a million already submitted): those not known
+            // yet were first seen now.
+            let now = clock.now()
+            for path in files.pending.keys { latencies.seen(path, at: now) }
+        }
+        countPending()
+    }
+
+    /// Sets the pending-files gauge, and forgets the timings of files no longer pending.
+    private func countPending() {
+        guard let metrics, let files = machine.files else { return }
+        metrics.pending(files.pendingCount)
+        latencies.prune(pendingCount: files.pendingCount) { files.pending[$0] != nil }
     }
 
     // MARK: - Control and status

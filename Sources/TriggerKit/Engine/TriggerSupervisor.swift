@@ -17,6 +17,7 @@ public actor TriggerSupervisor: Service {
     let reload: (@Sendable (Int64) async throws -> TriggerSpec?)?
     let changes: AsyncStream<Int64>
     let onCycle: @Sendable () -> Void
+    let metrics: TriggerMetrics
     private var runners: [Int64: TriggerRunner] = [:]
     private let (newRunners, newRunner) = AsyncStream.makeStream(of: TriggerRunner.self)
 
@@ -25,13 +26,15 @@ public actor TriggerSupervisor: Service {
     ///   - changes: ids of triggers whose workflows ended (a buffered tick may go, the failure policy may have
     ///     paused the trigger); each is looked up again with `reload` (nil: it no longer runs).
     ///   - onCycle: called whenever a trigger evaluates its schedule (liveness for `/health`).
+    ///   - metrics: where the triggers count their ticks, submissions and file timings.
     public init(
         sink: any TriggerSink, logger: Logger, restore: @escaping @Sendable () async throws -> [TriggerSpec],
         reload: (@Sendable (Int64) async throws -> TriggerSpec?)? = nil,
         changes: AsyncStream<Int64> = AsyncStream { $0.finish() },
         clock: any TriggerClock = SystemTriggerClock(), watching: FileWatching = FileWatching(),
-        onCycle: @escaping @Sendable () -> Void = {}
+        onCycle: @escaping @Sendable () -> Void = {}, metrics: TriggerMetrics = .disabled
     ) {
+        self.metrics = metrics
         self.reload = reload
         self.changes = changes
         self.sink = sink
@@ -101,7 +104,7 @@ public actor TriggerSupervisor: Service {
         let again = newRunner
         let runner = TriggerRunner(
             spec: spec, sink: sink, logger: logger, clock: clock, watching: watching, alarms: alarms, onCycle: onCycle,
-            needsSlice: { again.yield($0) })
+            needsSlice: { again.yield($0) }, metrics: metrics)
         runners[spec.id] = runner
         newRunner.yield(runner)
     }
@@ -110,6 +113,8 @@ public actor TriggerSupervisor: Service {
     public func stop(id: Int64) async {
         guard let runner = runners.removeValue(forKey: id) else { return }
         await runner.stop()
+        // Deleted or ended: its series leave the registry (a restart of the same trigger goes through start).
+        runner.metrics?.destroy()
     }
 
     /// The running trigger's live file status, if it is a file trigger.
