@@ -158,7 +158,7 @@ public struct EnsembleAPI: Sendable {
         _ = try await manager.store.ensemble(named: ensemble)
         let name = try Validation.name(f.string("name"), what: .workflow)
         let priority = try Validation.priority(f.string("priority"))
-        guard let basedir = f.string("basedir"), !basedir.isEmpty else {
+        guard let basedir = try f.string("basedir"), !basedir.isEmpty else {
             throw EMError.invalid("Specify 'basedir' where plan command should be executed")
         }
         guard basedir.hasPrefix("/") else { throw EMError.invalid("basedir must be an absolute path: \(basedir)") }
@@ -173,7 +173,8 @@ public struct EnsembleAPI: Sendable {
             }
             argv = list
         } else {
-            guard let command = f.string("plan_command"), !command.trimmingCharacters(in: .whitespaces).isEmpty else {
+            guard let command = try f.string("plan_command"), !command.trimmingCharacters(in: .whitespaces).isEmpty
+            else {
                 throw EMError.invalid("Specify 'plan_command' that should be executed to plan workflow")
             }
             argv = try PlanCommand.split(command)
@@ -208,7 +209,7 @@ public struct EnsembleAPI: Sendable {
         // Existence first (404), then the body (400).
         _ = try await manager.store.workflow(ensemble: ensemble, name: name)
         let priority = try f.string("priority").map { t throws(EMError) in try Validation.priority(t) }
-        let state = f.string("state")
+        let state = try f.string("state")
         let (w, previous) = try await manager.store.updateWorkflow(
             ensemble: ensemble, name: name, priority: priority, state: state)
         if w.state == .aborted && previous.state != .aborted {
