@@ -32,6 +32,7 @@ public struct EnsembleAPI: Sendable {
         let router = Router(context: BasicRequestContext.self)
         var table = RouteTable()
         table.add("/health", ["GET"])
+        table.add("/openapi.json", ["GET"])
         table.add("/ensembles", ["GET", "POST"])
         table.add("/ensembles/:e", ["GET", "PUT", "POST", "DELETE"])
         table.add("/ensembles/:e/workflows", ["GET", "POST"])
@@ -49,6 +50,7 @@ public struct EnsembleAPI: Sendable {
         }
 
         router.get("/health") { _, _ in try await self.healthResponse() }
+        router.get("/openapi.json") { _, _ in OpenAPIDocument.response() }
 
         router.get("/ensembles") { request, _ in
             let urls = URLBase(request, fallbackHost: self.fallbackHost)
