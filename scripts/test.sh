@@ -56,6 +56,9 @@ for target in PegasusConfigTests WatchersTests TriggerKitTests EnsembleServerTes
     swift test --skip-build --filter "^$target\." --skip Chaos 2>&1 | tee "$logs/$target.log" || failed+=("$target")
 done
 
+echo "== the server against its OpenAPI document (schemathesis)"
+tools/openapi-check/run-schemathesis.sh 2>&1 | tee "$logs/openapi.log" || failed+=(openapi)
+
 echo "== Apache httpd accepts the shipped reverse-proxy configuration (apachectl -t)"
 PEGASUS_INSTALL_APACHE=1 tools/deployment-check/check-apache-config.sh || failed+=(apache-config)
 
