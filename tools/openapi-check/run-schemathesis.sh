@@ -8,8 +8,10 @@
 # temporary HOME whose service.py sets AUTHENTICATION = "NoAuthentication" on a free loopback port, seeds an
 # ensemble with workflows, a cron trigger and a file-pattern trigger so that path parameters name real resources
 # (tools/openapi-check/schemathesis.toml gives schemathesis those names), and runs schemathesis twice:
-#   1. on the seeded resources (the fixed names of schemathesis.toml), every phase;
-#   2. with generated path parameters (unknown names, odd characters: 404s and routing).
+#   1. on the seeded resources (the fixed names of schemathesis.toml): examples, coverage and fuzzing;
+#   2. with generated path parameters (unknown names, odd characters: 404s and routing), plus the stateful phase
+#      (sequences that follow the document's links: a created ensemble is read, changed and deleted; the fixed
+#      names of run 1 would break those sequences).
 # Both runs are bounded (--max-examples) and reproducible (--seed, one worker, no example database).
 #
 # Fails (exit 1) when the tools venv or the binary is missing: CI must not pass by skipping.
@@ -104,9 +106,10 @@ common=(--url "$base" --workers 1 --seed 15 --generation-database none --no-colo
     --generation-with-security-parameters false --request-timeout 10)
 failed=0
 say "run 1: the seeded ensemble, workflows and triggers"
-"$schemathesis" --config-file "$config" run "$document" "${common[@]}" --max-examples 25 "$@" || failed=1
-say "run 2: generated path parameters"
-"$schemathesis" run "$document" "${common[@]}" --max-examples 10 --phases examples,coverage,fuzzing "$@" || failed=1
+"$schemathesis" --config-file "$config" run "$document" "${common[@]}" --max-examples 50 \
+    --phases examples,coverage,fuzzing "$@" || failed=1
+say "run 2: generated path parameters, and sequences (create, then read, change, delete what was created)"
+"$schemathesis" run "$document" "${common[@]}" --max-examples 15 "$@" || failed=1
 
 if ! kill -0 "$server" 2> /dev/null; then
     tail -50 "$work/server.log" >&2
