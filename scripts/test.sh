@@ -78,7 +78,7 @@ if [ ${#failed[@]} -gt 0 ]; then
     for step in "${failed[@]}"; do
         [ -f "$logs/$step.log" ] || continue
         echo "== what failed in $step"
-        grep -E '✘|error:|Fatal error|failed \(|Test .* recorded an issue' "$logs/$step.log" | head -40 || true
+        grep -E '✘|error:|Fatal error|failed \(|Test .* recorded an issue|^- ST[0-9]+ |^_+ [A-Z]+ /|openapi-check: FAILED' "$logs/$step.log" | head -40 || true
     done
     echo "FAILED: ${failed[*]}"
     exit 1
