@@ -74,6 +74,8 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            // The OpenAPI document served at /openapi.json, compiled into the binary (PackageResources).
+            resources: [.embedInCode("API/OpenAPI/openapi.json")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -56,6 +56,9 @@ for target in PegasusConfigTests WatchersTests TriggerKitTests EnsembleServerTes
     swift test --skip-build --filter "^$target\." --skip Chaos 2>&1 | tee "$logs/$target.log" || failed+=("$target")
 done
 
+echo "== the server against its OpenAPI document (schemathesis)"
+tools/openapi-check/run-schemathesis.sh 2>&1 | tee "$logs/openapi.log" || failed+=(openapi)
+
 echo "== Apache httpd accepts the shipped reverse-proxy configuration (apachectl -t)"
 PEGASUS_INSTALL_APACHE=1 tools/deployment-check/check-apache-config.sh || failed+=(apache-config)
 
@@ -75,7 +78,7 @@ if [ ${#failed[@]} -gt 0 ]; then
     for step in "${failed[@]}"; do
         [ -f "$logs/$step.log" ] || continue
         echo "== what failed in $step"
-        grep -E '✘|error:|Fatal error|failed \(|Test .* recorded an issue' "$logs/$step.log" | head -40 || true
+        grep -E '✘|error:|Fatal error|failed \(|Test .* recorded an issue|^- ST[0-9]+ |^_+ [A-Z]+ /|openapi-check: FAILED' "$logs/$step.log" | head -40 || true
     done
     echo "FAILED: ${failed[*]}"
     exit 1

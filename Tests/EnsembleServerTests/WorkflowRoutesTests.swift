@@ -416,4 +416,35 @@ struct WorkflowRoutesTests {
             #expect(reply.body == "report of e.w in READY\n")
         }
     }
+
+    /// Found by schemathesis (tools/openapi-check): a JSON list or object where text is expected was taken as an
+    /// absent field, so `{"state": {}}` answered 200 and did nothing. It is refused now, and nothing changes.
+    @Test(
+        "a JSON list or object in a text field is a 400, not an absent field",
+        arguments: [
+            ("PUT", "/ensembles/e/workflows/w", #"{"state": {}}"#, "state"),
+            ("POST", "/ensembles/e/workflows/w", #"{"priority": [5]}"#, "priority"),
+            ("POST", "/ensembles/e", #"{"max_planning": [3], "state": "PAUSED"}"#, "max_planning"),
+            ("POST", "/ensembles", #"{"name": ["x"]}"#, "name"),
+            (
+                "POST", "/ensembles/e/workflows",
+                #"{"name": "v", "basedir": {"path": "/"}, "plan_argv": ["/bin/true"]}"#,
+                "basedir"
+            ),
+        ])
+    func listOrObjectInTextField(method: String, uri: String, body: String, field: String) async throws {
+        try await APIHarness.with { harness, api in
+            try await api.createEnsemble("e")
+            try await api.submit("e", "w", basedir: harness.basedir)
+            let before = try await api.get("/ensembles/e/workflows/w").object["updated"] as? Double
+            let reply = try await api.send(
+                HTTPRequest.Method(method)!, uri, body: body, contentType: "application/json")
+            #expect(reply.status == 400)
+            #expect(reply.message == "Invalid value for \(field): expected a string, not a list or an object")
+            #expect(try await api.get("/ensembles/e/workflows/w").object["updated"] as? Double == before)
+            #expect(try await api.get("/ensembles/e").object["state"] as? String == "ACTIVE")
+            #expect(try await harness.store.ensembles().count == 1)
+            #expect(try await harness.store.workflows(ensemble: "e").count == 1)
+        }
+    }
 }

@@ -2,7 +2,7 @@ import Hummingbird
 import Logging
 import PegasusAuth
 
-/// HTTP Basic authentication in front of every route but `/health`, and authorisation: the EM serves only the
+/// HTTP Basic authentication in front of every route but `/health` and `/openapi.json`, and authorisation: the EM serves only the
 /// user it runs as (a defect of Pegasus fixed, docs/compatibility.md), so another user with a valid password gets 403.
 struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
     let authenticator: any Authenticator
@@ -18,7 +18,7 @@ struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
-        if request.uri.path == "/health" { return try await next(request, context) }
+        if Self.open.contains(request.uri.path) { return try await next(request, context) }
         guard let header = request.headers[.authorization], let (user, password) = basicCredentials(header)
         else {
             return Self.challenge()
@@ -36,6 +36,9 @@ struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         return try await next(request, context)
     }
+
+    /// Routes served without credentials: liveness, and the API's description (no user data in either).
+    static var open: Set<String> { ["/health", "/openapi.json"] }
 
     static func challenge() -> Response {
         var response = APIResponse.message("Basic Auth Required", status: .unauthorized)

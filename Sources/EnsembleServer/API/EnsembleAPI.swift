@@ -37,6 +37,7 @@ public struct EnsembleAPI: Sendable {
         var table = RouteTable()
         table.add("/health", ["GET"])
         table.add("/metrics", ["GET"])
+        table.add("/openapi.json", ["GET"])
         table.add("/ensembles", ["GET", "POST"])
         table.add("/ensembles/:e", ["GET", "PUT", "POST", "DELETE"])
         table.add("/ensembles/:e/workflows", ["GET", "POST"])
@@ -56,6 +57,7 @@ public struct EnsembleAPI: Sendable {
         router.get("/health") { _, _ in try await self.healthResponse() }
         // Behind the same authentication as every route: a scraper sends Basic credentials (docs/metrics.md).
         router.get("/metrics") { _, _ in try await self.metrics.response(store: self.manager.store) }
+        router.get("/openapi.json") { _, _ in OpenAPIDocument.response() }
 
         router.get("/ensembles") { request, _ in
             let urls = URLBase(request, fallbackHost: self.fallbackHost)
@@ -165,7 +167,7 @@ public struct EnsembleAPI: Sendable {
         _ = try await manager.store.ensemble(named: ensemble)
         let name = try Validation.name(f.string("name"), what: .workflow)
         let priority = try Validation.priority(f.string("priority"))
-        guard let basedir = f.string("basedir"), !basedir.isEmpty else {
+        guard let basedir = try f.string("basedir"), !basedir.isEmpty else {
             throw EMError.invalid("Specify 'basedir' where plan command should be executed")
         }
         guard basedir.hasPrefix("/") else { throw EMError.invalid("basedir must be an absolute path: \(basedir)") }
@@ -180,7 +182,8 @@ public struct EnsembleAPI: Sendable {
             }
             argv = list
         } else {
-            guard let command = f.string("plan_command"), !command.trimmingCharacters(in: .whitespaces).isEmpty else {
+            guard let command = try f.string("plan_command"), !command.trimmingCharacters(in: .whitespaces).isEmpty
+            else {
                 throw EMError.invalid("Specify 'plan_command' that should be executed to plan workflow")
             }
             argv = try PlanCommand.split(command)
@@ -215,7 +218,7 @@ public struct EnsembleAPI: Sendable {
         // Existence first (404), then the body (400).
         _ = try await manager.store.workflow(ensemble: ensemble, name: name)
         let priority = try f.string("priority").map { t throws(EMError) in try Validation.priority(t) }
-        let state = f.string("state")
+        let state = try f.string("state")
         let (w, previous) = try await manager.store.updateWorkflow(
             ensemble: ensemble, name: name, priority: priority, state: state)
         if w.state == .aborted && previous.state != .aborted {

@@ -96,14 +96,16 @@ public struct RequestFields: Sendable {
     }
 
     /// A field as text (numbers rendered as integers when whole), nil when absent or null.
-    public func string(_ key: String) -> String? {
+    /// - Throws: 400 when the field is a JSON array or object: a value of the wrong shape is refused, not ignored.
+    public func string(_ key: String) throws(EMError) -> String? {
         switch values[key] {
+        case nil, .null?: return nil
         case .string(let s)?: return s
         case .number(let d)?:
             if d == d.rounded(), abs(d) < 1e15 { return String(Int(d)) }
             return String(d)
         case .bool(let b)?: return b ? "true" : "false"
-        default: return nil
+        case .array?, .object?: throw .invalid("Invalid value for \(key): expected a string, not a list or an object")
         }
     }
 

@@ -44,16 +44,16 @@ struct TriggerEdit: Sendable {
         if t.type != .filePattern, let field = given.first(where: { Self.fileFields.contains($0) }) {
             throw EMError.invalid("\(field) applies to file pattern triggers only")
         }
-        if let text = f.string("interval") { interval = try TriggerRequest.duration(text, field: "interval") }
-        if let text = f.string("cron"), !text.isEmpty { cron = text }
-        if let text = f.string("timezone"), !text.isEmpty { timezone = text }
+        if let text = try f.string("interval") { interval = try TriggerRequest.duration(text, field: "interval") }
+        if let text = try f.string("cron"), !text.isEmpty { cron = text }
+        if let text = try f.string("timezone"), !text.isEmpty { timezone = text }
         if cron != nil || timezone != nil {
             guard let expression = cron ?? t.definition.cron else {
                 throw EMError.invalid("timezone applies to cron schedules only: give cron as well")
             }
             timezone = try TriggerRequest.validateCron(expression, timezone: timezone ?? t.definition.timezone)
         }
-        if let text = f.string("timeout") {
+        if let text = try f.string("timeout") {
             timeout = text == "none" || text.isEmpty ? .some(nil) : try TriggerRequest.duration(text, field: "timeout")
         }
         if f.has("workflow_script") { workflowScript = try TriggerRequest.workflowScript(f.string("workflow_script")) }
@@ -70,15 +70,15 @@ struct TriggerEdit: Sendable {
             for p in patterns { try TriggerRequest.validatePattern(p) }
             filePatterns = patterns
         }
-        if let text = f.string("settle") { settle = try TriggerRequest.settlePeriod(text) }
-        if let text = f.string("ready_marker") {
+        if let text = try f.string("settle") { settle = try TriggerRequest.settlePeriod(text) }
+        if let text = try f.string("ready_marker") {
             readyMarker = text.isEmpty ? .some(nil) : try TriggerRequest.readyMarker(text)
         }
-        if let text = f.string("max_files") { maxFiles = try TriggerRequest.maxFiles(text) }
+        if let text = try f.string("max_files") { maxFiles = try TriggerRequest.maxFiles(text) }
         if f.has("priority") { priority = try Validation.priority(f.string("priority")) }
-        if let text = f.string("catchup") { catchup = try TriggerRequest.catchup(text) }
-        if let text = f.string("overlap") { overlap = .some(try TriggerRequest.overlap(text)) }
-        if let text = f.string("pause_after_failures") {
+        if let text = try f.string("catchup") { catchup = try TriggerRequest.catchup(text) }
+        if let text = try f.string("overlap") { overlap = .some(try TriggerRequest.overlap(text)) }
+        if let text = try f.string("pause_after_failures") {
             pauseAfterFailures = .some(try TriggerRequest.pauseAfterFailures(text))
         }
         if let move = try f.bool("move_processed") { moveProcessed = move }

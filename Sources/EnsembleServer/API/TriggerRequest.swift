@@ -8,7 +8,7 @@ import TriggerKit
 /// script, and valid glob patterns.
 enum TriggerRequest {
     static func parse(_ f: RequestFields, type: TriggerType, now: Double) throws -> TriggerRecord {
-        guard let name = f.string("trigger"), !name.isEmpty else {
+        guard let name = try f.string("trigger"), !name.isEmpty else {
             throw EMError.invalid("trigger name must be a non-empty string")
         }
         try validateName(name)
@@ -16,18 +16,18 @@ enum TriggerRequest {
         let args =
             try f.stringList("workflow_args", message: "workflow_args must be given as a list serialized to json") ?? []
         var definition = TriggerDefinition()
-        definition.cron = f.string("cron").flatMap { $0.isEmpty ? nil : $0 }
-        definition.timezone = f.string("timezone").flatMap { $0.isEmpty ? nil : $0 }
+        definition.cron = try f.string("cron").flatMap { $0.isEmpty ? nil : $0 }
+        definition.timezone = try f.string("timezone").flatMap { $0.isEmpty ? nil : $0 }
         if let cron = definition.cron {
             definition.timezone = try validateCron(cron, timezone: definition.timezone)
         }
         if definition.cron == nil || f.has("interval") {
             definition.interval = try duration(f.string("interval"), field: "interval")
         }
-        if f.has("timeout"), let text = f.string("timeout"), !text.isEmpty {
+        if f.has("timeout"), let text = try f.string("timeout"), !text.isEmpty {
             definition.timeout = try duration(text, field: "timeout")
         }
-        if let text = f.string("catchup") { definition.catchup = try catchup(text) }
+        if let text = try f.string("catchup") { definition.catchup = try catchup(text) }
         definition.overlap = try overlap(f.string("overlap"))
         definition.pauseAfterFailures = try pauseAfterFailures(f.string("pause_after_failures"))
         if type == .filePattern {
@@ -42,22 +42,22 @@ enum TriggerRequest {
                 try validatePattern(p)
             }
             definition.filePatterns = patterns
-            if let settle = f.string("settle") {
+            if let settle = try f.string("settle") {
                 definition.settle = try settlePeriod(settle)
             }
-            if let marker = f.string("ready_marker"), !marker.isEmpty {
+            if let marker = try f.string("ready_marker"), !marker.isEmpty {
                 definition.readyMarker = try readyMarker(marker)
             }
-            if let text = f.string("max_files") { definition.maxFiles = try maxFiles(text) }
+            if let text = try f.string("max_files") { definition.maxFiles = try maxFiles(text) }
             definition.moveProcessed = try f.bool("move_processed")
-            if let mode = f.string("watch_mode") {
+            if let mode = try f.string("watch_mode") {
                 guard ["inotify", "poll", "auto"].contains(mode) else {
                     throw EMError.invalid("watch_mode must be inotify, poll or auto: \(mode)")
                 }
                 definition.watchMode = mode == "auto" ? nil : mode
             }
         }
-        let basedir = f.string("basedir") ?? FileManager.default.currentDirectoryPath
+        let basedir = try f.string("basedir") ?? FileManager.default.currentDirectoryPath
         guard basedir.hasPrefix("/") else { throw EMError.invalid("basedir must be an absolute path: \(basedir)") }
         let priority = try Validation.priority(f.string("priority"))
         return TriggerRecord(
