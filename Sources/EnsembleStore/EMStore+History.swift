@@ -98,9 +98,14 @@ extension EMStore {
     package static func ledgerSQL(triggerID: Int64, query: LedgerQuery) -> (String, StatementArguments) {
         var conditions = ["f.trigger_id = ?"]
         var arguments: [any DatabaseValueConvertible] = [triggerID]
+        // Newest first could come from the (trigger_id, id) index, which SQLite prefers because it saves a sort,
+        // but that reads the whole ledger for one path. An exact path or a pattern with a literal prefix is a
+        // small range of the (trigger_id, path, ...) index instead; `+f.id` keeps the order from choosing.
+        var order = "f.id DESC"
         if let path = query.path {
             conditions.append(LedgerQuery.isPattern(path) ? "f.path GLOB ?" : "f.path = ?")
             arguments.append(path)
+            if let first = path.first, !LedgerQuery.isPattern(String(first)) { order = "+f.id DESC" }
         }
         if let since = query.since {
             conditions.append("f.recorded >= ?")
@@ -116,7 +121,7 @@ extension EMStore {
                 t.name AS trigger_name, w.state AS workflow_state
             FROM trigger_file f JOIN trigger t ON t.id = f.trigger_id LEFT JOIN workflow w ON w.id = f.workflow_id
             WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY f.id DESC LIMIT ?
+            ORDER BY \(order) LIMIT ?
             """
         return (sql, StatementArguments(arguments))
     }

@@ -7,7 +7,8 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(2)), .enabled(if: CLI.binaryExists))
 struct EndToEndHistoryTests {
     @Test func triggerFilesAndStatus() throws {
-        let (server, cli) = try CLI.live()
+        // Credentials, because Pegasus' client insists on them (the server runs without authentication).
+        let (server, cli) = try CLI.live(settings: ["USERNAME": "'pegasus'", "PASSWORD": "'pegasus'"])
         defer { server.stop() }
         try server.home.write("work/wf.sh", "#!/bin/sh\nexit 1\n", executable: true)
         let input = server.home.file("in")
@@ -78,6 +79,16 @@ struct EndToEndHistoryTests {
         #expect(
             status.stdout.contains("\nInput Files:  2, recorded ") && status.stdout.contains(" by trigger txt\n")
                 && status.stdout.hasSuffix("\n  \(input)/a.txt\n  \(input)/b.txt\n"), "\(status.stdout)")
+        // Pegasus' client reads the same detail (with input_files) and prints its lines, which ours begins with.
+        if PegasusClient.available {
+            let theirs = try PegasusClient(environment: cli.environment, port: server.port).run(
+                "status", "tr.\(workflow)")
+            #expect(theirs.status == 0, "\(theirs)")
+            let block = try #require(status.stdout.range(of: "Input Files:  "))
+            #expect(theirs.stdout == String(status.stdout[..<block.lowerBound]), "\(theirs.stdout)")
+            let list = try PegasusClient(environment: cli.environment, port: server.port).run("workflows", "tr")
+            #expect(list.stdout == (try cli.run("workflows", "tr")).stdout)
+        }
     }
 
     @Test func workflowsPaged() throws {
