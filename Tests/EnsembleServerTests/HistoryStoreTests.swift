@@ -85,6 +85,17 @@ struct HistoryStoreTests {
             #expect(rest.rows.map(\.path) == (5..<10).map { "/data/in/f9999\(9 - $0).dat" })
             #expect(!rest.more)
 
+            // A page of the newest files, and a `since` that matches nothing (the worst case: the whole ledger is
+            // read in id order) stay well under a second too.
+            let newest = try await store.triggerFiles(ensemble: "e", trigger: "inbox", query: LedgerQuery())
+            #expect(newest.rows.count == 100 && newest.rows.first?.path == "/data/in/f99999.dat" && newest.more)
+            let scanStart = clock.now
+            let none = try await store.triggerFiles(
+                ensemble: "e", trigger: "inbox", query: LedgerQuery(since: EMStore.now() + 3600))
+            let scan = clock.now - scanStart
+            #expect(none.rows.isEmpty && scan < .seconds(1), "since scan took \(scan)")
+            print("trigger-files: since matching none of 100,000 ledger rows in \(scan)")
+
             // The input files of a workflow, by path.
             let (_, w) = try await store.workflow(ensemble: "e", name: workflows[5])
             let inputs = try await store.inputFiles(workflowID: w.id!)
