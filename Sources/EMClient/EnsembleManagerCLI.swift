@@ -29,6 +29,7 @@ public let clientCommands: [any ParsableCommand.Type] = [
     FireTriggerCommand.self,
     TriggerPreviewCommand.self,
     UpdateTriggerCommand.self,
+    TriggerFilesCommand.self,
 ]
 
 /// The `pegasus-em` root command; `Server` is the `server` subcommand, which lives with the executable.

@@ -89,7 +89,7 @@ public struct OutputFormatter: Sendable {
         out += "Base Dir:     \(w.basedir ?? "None")\n"
         out += "Submit Dir:   \(w.submitdir ?? "")\n"
         out += "Log:          \(w.log ?? "None")\n"
-        guard long else { return out }
+        guard long else { return out + inputFiles(w) }
         out += "Plan Argv:    \((w.planArgv ?? []).map(shellQuote).joined(separator: " "))\n"
         out += "Diagnostic:   \(w.diagnostic ?? "")\n"
         let history = w.history ?? []
@@ -98,7 +98,7 @@ public struct OutputFormatter: Sendable {
             let reason = h.reason.map { " (\($0))" } ?? ""
             out += "  \(time(h.time))  \(h.from ?? "-") -> \(h.to)\(reason)\n"
         }
-        return out
+        return out + inputFiles(w)
     }
 
     /// `priority`: `Priority: N`.

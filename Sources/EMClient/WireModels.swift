@@ -53,12 +53,15 @@ public struct WorkflowResource: Decodable, Sendable, Equatable {
     public var submitdir: String?
     public var history: [HistoryEntry]?
     public var diagnostic: String?
+    /// The files its trigger handed to it (issue 15; absent from Pegasus' server).
+    public var inputFiles: [InputFile]?
 
     /// Creates a workflow resource (tests, fakes); the detail fields default to absent.
     public init(
         id: Int, name: String, created: Double, updated: Double, state: String, priority: Int, wfUUID: String?,
         href: String? = nil, basedir: String? = nil, planCommand: String? = nil, planArgv: [String]? = nil,
-        log: String? = nil, submitdir: String? = nil, history: [HistoryEntry]? = nil, diagnostic: String? = nil
+        log: String? = nil, submitdir: String? = nil, history: [HistoryEntry]? = nil, diagnostic: String? = nil,
+        inputFiles: [InputFile]? = nil
     ) {
         self.id = id
         self.name = name
@@ -75,6 +78,7 @@ public struct WorkflowResource: Decodable, Sendable, Equatable {
         self.submitdir = submitdir
         self.history = history
         self.diagnostic = diagnostic
+        self.inputFiles = inputFiles
     }
 
     /// One state change of a workflow.
@@ -98,6 +102,7 @@ public struct WorkflowResource: Decodable, Sendable, Equatable {
         case wfUUID = "wf_uuid"
         case planCommand = "plan_command"
         case planArgv = "plan_argv"
+        case inputFiles = "input_files"
     }
 }
 

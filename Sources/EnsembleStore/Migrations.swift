@@ -171,6 +171,7 @@ enum StoreMigrations {
                     CREATE INDEX trigger_history_trigger ON trigger_history(trigger_id, id);
                     """)
         }
+        migrator.registerMigration("v3-history", migrate: historyIndexes)
         return migrator
     }
 }

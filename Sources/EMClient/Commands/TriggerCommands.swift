@@ -240,6 +240,7 @@ public struct TriggersCommand: ClientCommand {
     @Flag(name: .shortAndLong, help: "Show detailed output")
     var long = false
 
+    @OptionGroup var page: PageOptions
     @OptionGroup public var output: OutputOptions
     @Argument(help: ArgumentHelp("The ensemble", valueName: "ENSEMBLE")) var arguments: [String] = []
 
@@ -247,13 +248,27 @@ public struct TriggersCommand: ClientCommand {
 
     public mutating func validate() throws {
         try requireOne(arguments, missing: "Specify ENSEMBLE")
+        try page.check(states: PageOptions.triggerStates)
     }
 
     public func perform(_ session: Session) async throws(ClientFailure) {
-        let reply = try await session.api.request("GET", ["ensembles", arguments[0], "triggers"])
+        let reply = try await session.api.request("GET", ["ensembles", arguments[0], "triggers"], query: page.query)
         if output.json { return session.writeJSON(reply) }
-        let triggers = try reply.decode([TriggerResource].self)
+        let triggers: [TriggerResource]
+        let next: String?
+        if page.isPaged {
+            let decoded = try reply.decode(TriggerPage.self)
+            triggers = decoded.triggers
+            next = decoded.next
+        } else {
+            triggers = try reply.decode([TriggerResource].self)
+            next = nil
+        }
         session.write(long ? session.formatter.triggersLong(triggers) : session.formatter.triggers(triggers))
+        if let next {
+            let command = ["pegasus-em", "triggers"] + (long ? ["-l"] : []) + [arguments[0]] + page.repeated
+            session.write(session.formatter.nextPage(command, after: next))
+        }
     }
 }
 

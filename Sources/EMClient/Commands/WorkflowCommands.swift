@@ -66,18 +66,24 @@ public struct SubmitCommand: ClientCommand {
     }
 }
 
-/// `pegasus-em workflows` (`w`) `ENSEMBLE [-l]`.
+/// `pegasus-em workflows` (`w`) `ENSEMBLE [-l] [-s STATE] [--limit N] [--after CURSOR]`.
 public struct WorkflowsCommand: ClientCommand {
     public static let configuration = CommandConfiguration(
         commandName: "workflows",
         abstract: "List workflows in ensemble",
         usage: "pegasus-em workflows [options] ENSEMBLE",
+        discussion: """
+            With -s, --limit or --after the list is paged: oldest first by id, at most --limit workflows, and when \
+            more follow, the last line is the command for the next page. Without them every workflow is listed, \
+            as Pegasus' client does.
+            """,
         aliases: ["w"]
     )
 
     @Flag(name: .shortAndLong, help: "Show detailed output")
     var long = false
 
+    @OptionGroup var page: PageOptions
     @OptionGroup public var output: OutputOptions
     @Argument(help: ArgumentHelp("The ensemble", valueName: "ENSEMBLE")) var arguments: [String] = []
 
@@ -85,13 +91,27 @@ public struct WorkflowsCommand: ClientCommand {
 
     public mutating func validate() throws {
         try requireOne(arguments, missing: "Specify ENSEMBLE")
+        try page.check(states: PageOptions.workflowStates)
     }
 
     public func perform(_ session: Session) async throws(ClientFailure) {
-        let reply = try await session.api.request("GET", ["ensembles", arguments[0], "workflows"])
+        let reply = try await session.api.request("GET", ["ensembles", arguments[0], "workflows"], query: page.query)
         if output.json { return session.writeJSON(reply) }
-        let workflows = try reply.decode([WorkflowResource].self)
+        let workflows: [WorkflowResource]
+        let next: String?
+        if page.isPaged {
+            let decoded = try reply.decode(WorkflowPage.self)
+            workflows = decoded.workflows
+            next = decoded.next
+        } else {
+            workflows = try reply.decode([WorkflowResource].self)
+            next = nil
+        }
         session.write(long ? session.formatter.workflowsLong(workflows) : session.formatter.workflows(workflows))
+        if let next {
+            let command = ["pegasus-em", "workflows"] + (long ? ["-l"] : []) + [arguments[0]] + page.repeated
+            session.write(session.formatter.nextPage(command, after: next))
+        }
     }
 }
 

@@ -10,18 +10,11 @@ import TriggerKit
 /// an answer means the change is durable.
 extension EnsembleAPI {
     func addTriggerRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/ensembles/:e/triggers") { _, context in
-            let list = try await self.manager.store.triggers(ensemble: try context.parameters.require("e"))
-            var objects: [JSONValue] = []
-            for t in list {
-                var o = Resources.trigger(t)
-                // Quiet ticks of file triggers are not stored: a running trigger knows its next fire.
-                if t.state == .running, let next = await self.manager.triggers.details(triggerID: t.id!)["next_fire"] {
-                    o["next_fire"] = next
-                }
-                objects.append(.object(o))
-            }
-            return APIResponse.json(.array(objects))
+        router.get("/ensembles/:e/triggers") { request, context in
+            let e = try context.parameters.require("e")
+            if Self.wantsPage(request) { return try await self.triggerPage(request, ensemble: e) }
+            let list = try await self.manager.store.triggers(ensemble: e)
+            return APIResponse.json(.array(try await self.triggerObjects(list)))
         }
         router.post("/ensembles/:e/triggers/:t") { request, context in
             let kind = try context.parameters.require("t")
@@ -93,6 +86,20 @@ extension EnsembleAPI {
             }
             return APIResponse.json(Resources.preview(preview, trigger: t))
         }
+    }
+
+    /// The triggers of a list as JSON objects.
+    func triggerObjects(_ list: [TriggerRecord]) async throws -> [JSONValue] {
+        var objects: [JSONValue] = []
+        for t in list {
+            var o = Resources.trigger(t)
+            // Quiet ticks of file triggers are not stored: a running trigger knows its next fire.
+            if t.state == .running, let next = await manager.triggers.details(triggerID: t.id!)["next_fire"] {
+                o["next_fire"] = next
+            }
+            objects.append(.object(o))
+        }
+        return objects
     }
 
     /// The trigger named by the route, with its ensemble's name.

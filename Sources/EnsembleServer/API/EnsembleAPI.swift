@@ -49,6 +49,7 @@ public struct EnsembleAPI: Sendable {
         table.add("/ensembles/:e/triggers/:t/resume", ["POST"])
         table.add("/ensembles/:e/triggers/:t/fire", ["POST"])
         table.add("/ensembles/:e/triggers/:t/preview", ["GET"])
+        table.add("/ensembles/:e/triggers/:t/files", ["GET"])
         router.add(middleware: ErrorMiddleware(routes: table))
         if let authenticator {
             router.add(middleware: AuthenticationMiddleware(authenticator: authenticator))
@@ -78,15 +79,16 @@ public struct EnsembleAPI: Sendable {
 
         router.get("/ensembles/:e/workflows") { request, context in
             let e = try context.parameters.require("e")
+            if Self.wantsPage(request) { return try await self.workflowPage(request, ensemble: e) }
             let urls = URLBase(request, fallbackHost: self.fallbackHost)
             let list = try await self.manager.store.workflows(ensemble: e)
             return APIResponse.json(.array(list.map { .object(Resources.workflowSummary($0, ensemble: e, urls)) }))
         }
         router.post("/ensembles/:e/workflows") { request, context in try await self.submit(request, context) }
         router.get("/ensembles/:e/workflows/:w") { request, context in
-            let (e, w, history) = try await self.manager.store.workflowWithHistory(
+            let (e, w, history, inputs) = try await self.manager.store.workflowDetail(
                 ensemble: try context.parameters.require("e"), name: try context.parameters.require("w"))
-            return self.workflowDetail(w, ensemble: e.name, history: history, request)
+            return self.workflowDetail(w, ensemble: e.name, history: history, inputs: inputs, request)
         }
         router.post("/ensembles/:e/workflows/:w") { request, context in try await self.updateWorkflow(request, context)
         }
@@ -103,6 +105,7 @@ public struct EnsembleAPI: Sendable {
         }
 
         addTriggerRoutes(to: router)
+        addHistoryRoutes(to: router)
         return router
     }
 
@@ -199,16 +202,22 @@ public struct EnsembleAPI: Sendable {
 
     func workflowDetail(_ w: WorkflowRecord, ensemble: String, _ request: Request) async throws -> Response {
         let history = try await manager.store.history(workflowID: w.id!)
-        return workflowDetail(w, ensemble: ensemble, history: history, request)
+        let inputs = try await manager.store.inputFiles(workflowID: w.id!)
+        return workflowDetail(w, ensemble: ensemble, history: history, inputs: inputs, request)
     }
 
     func workflowDetail(
-        _ w: WorkflowRecord, ensemble: String, history: [WorkflowHistoryRecord], _ request: Request
+        _ w: WorkflowRecord, ensemble: String, history: [WorkflowHistoryRecord], inputs: [WorkflowInputFile],
+        _ request: Request
     ) -> Response {
-        APIResponse.json(
-            Resources.workflowDetail(
-                w, ensemble: ensemble, log: manager.logPath(ensemble: ensemble, workflow: w.name), history: history,
-                URLBase(request, fallbackHost: fallbackHost)))
+        var detail = Resources.workflowDetail(
+            w, ensemble: ensemble, log: manager.logPath(ensemble: ensemble, workflow: w.name), history: history,
+            URLBase(request, fallbackHost: fallbackHost))
+        if case .object(var fields) = detail {
+            fields["input_files"] = Resources.inputFiles(inputs)
+            detail = .object(fields)
+        }
+        return APIResponse.json(detail)
     }
 
     func updateWorkflow(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
