@@ -178,7 +178,8 @@ let package = Package(
         .testTarget(
             name: "EMClientTests",
             dependencies: [
-                "EMClient", "EMTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "EMClient", "EMTestSupport", "EnsembleCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -26,9 +26,12 @@ if [ ! -x "$tools_venv/bin/python" ] || ! "$tools_venv/bin/pip" freeze 2>/dev/nu
     "$tools_venv/bin/pip" install -q "${tools_pins[@]}"
 fi
 export PEGASUS_TOOLS_VENV="$tools_venv"
+# Tests that need these venvs or other parts this script installs fail, not skip, when they are missing here.
+export CI="${CI:-1}"
 
 # Each test step's output is kept, so that the end of the log names the tests that failed (CI shows the tail).
 logs=$(mktemp -d "${TMPDIR:-/tmp}/pegasus-em-test-logs.XXXXXX")
+trap 'rm -rf "$logs"' EXIT
 
 # Format and target checks are reported with the tests (a formatting slip must not hide the test results).
 failed=()

@@ -26,6 +26,11 @@ public struct LedgerQuery: Sendable, Equatable {
     public static func isPattern(_ path: String) -> Bool {
         path.contains { $0 == "*" || $0 == "?" || $0 == "[" }
     }
+
+    /// Whether a pattern starts with a literal character, so that the path index can narrow it to a range.
+    static func hasLiteralPrefix(_ pattern: String) -> Bool {
+        pattern.first.map { !isPattern(String($0)) } ?? false
+    }
 }
 
 /// One ledger row: a file a trigger recorded, with the workflow it went into.
@@ -95,17 +100,25 @@ extension EMStore {
     }
 
     /// The SQL of one ledger member's page, with its arguments (`EXPLAIN QUERY PLAN` in the tests reads it too).
-    package static func ledgerSQL(triggerID: Int64, query: LedgerQuery) -> (String, StatementArguments) {
+    ///
+    /// Newest first could come from the (trigger_id, id) index, which SQLite prefers because it saves a sort, but
+    /// that reads the whole ledger for one path. An exact path, or a pattern with a literal prefix when
+    /// `pathRange` says its range is small, is read from the (trigger_id, path, ...) index instead (`+f.id` keeps
+    /// the order from choosing): that range is read whole and sorted, so a broad prefix (`/data/in/*`, the whole
+    /// ledger) goes newest first by id and stops when the page is full.
+    package static func ledgerSQL(triggerID: Int64, query: LedgerQuery, pathRange: Bool = true)
+        -> (String, StatementArguments)
+    {
         var conditions = ["f.trigger_id = ?"]
         var arguments: [any DatabaseValueConvertible] = [triggerID]
-        // Newest first could come from the (trigger_id, id) index, which SQLite prefers because it saves a sort,
-        // but that reads the whole ledger for one path. An exact path or a pattern with a literal prefix is a
-        // small range of the (trigger_id, path, ...) index instead; `+f.id` keeps the order from choosing.
         var order = "f.id DESC"
         if let path = query.path {
-            conditions.append(LedgerQuery.isPattern(path) ? "f.path GLOB ?" : "f.path = ?")
+            let pattern = LedgerQuery.isPattern(path)
+            let byPath = !pattern || (pathRange && LedgerQuery.hasLiteralPrefix(path))
+            // `+f.path` keeps a broad pattern from choosing the path index (a range read whole, then sorted).
+            conditions.append(!pattern ? "f.path = ?" : byPath ? "f.path GLOB ?" : "+f.path GLOB ?")
             arguments.append(path)
-            if let first = path.first, !LedgerQuery.isPattern(String(first)) { order = "+f.id DESC" }
+            if byPath { order = "+f.id DESC" }
         }
         if let since = query.since {
             conditions.append("f.recorded >= ?")
@@ -126,8 +139,27 @@ extension EMStore {
         return (sql, StatementArguments(arguments))
     }
 
+    /// How many rows of a pattern's index range are read whole and sorted, at most, rather than walking the
+    /// ledger newest first.
+    static let pathRangeLimit = 10_000
+
+    /// Whether a pattern's literal-prefix range of the path index holds at most ``pathRangeLimit`` rows of the
+    /// member (a bounded count through the same index).
+    package static func pathRangeIsSmall(_ db: Database, triggerID: Int64, pattern: String) throws -> Bool {
+        let count = try Int.fetchOne(
+            db,
+            sql: """
+                SELECT COUNT(*) FROM (SELECT 1 FROM trigger_file WHERE trigger_id = ? AND path GLOB ? LIMIT ?)
+                """, arguments: [triggerID, pattern, pathRangeLimit + 1])
+        return (count ?? 0) <= pathRangeLimit
+    }
+
     static func ledgerRows(_ db: Database, triggerID: Int64, query: LedgerQuery) throws -> [LedgerFile] {
-        let (sql, arguments) = ledgerSQL(triggerID: triggerID, query: query)
+        var pathRange = true
+        if let path = query.path, LedgerQuery.isPattern(path), LedgerQuery.hasLiteralPrefix(path) {
+            pathRange = try pathRangeIsSmall(db, triggerID: triggerID, pattern: path)
+        }
+        let (sql, arguments) = ledgerSQL(triggerID: triggerID, query: query, pathRange: pathRange)
         return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
             let device: Int64 = row["device"]
             let inode: Int64 = row["inode"]

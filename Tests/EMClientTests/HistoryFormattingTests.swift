@@ -1,4 +1,5 @@
 import ArgumentParser
+import EnsembleCore
 import Foundation
 import Testing
 
@@ -67,8 +68,25 @@ import Testing
         for since in ["1765130400", "1765130400.5", "2026-12-07", "2026-12-07T18:00:00Z", "2h", "1d 12h"] {
             #expect(TriggerFilesCommand.looksLikeTime(since), "\(since)")
         }
-        for since in ["yesterday", "-5", "2h ago", ""] {
+        for since in ["yesterday", "-5", "2h ago", "", "2026-12-07 18:00:00Z"] {
             #expect(!TriggerFilesCommand.looksLikeTime(since), "\(since)")
+        }
+    }
+
+    @Test("The client's state lists are the server's states (the client does not link the domain)")
+    func stateListsMatchTheDomain() {
+        #expect(Set(PageOptions.workflowStates) == Set(WorkflowState.allCases.map(\.rawValue)))
+        #expect(Set(PageOptions.triggerStates) == Set(TriggerState.allCases.map(\.rawValue)))
+    }
+
+    @Test("A duration ago is sent as one absolute time, so that every page asks for the same moment")
+    func relativeSinceIsResolvedOnce() {
+        let now = Date(timeIntervalSince1970: 1_765_130_400.7)
+        #expect(TriggerFilesCommand.absoluteSince("2h", now: now) == "1765123200")
+        #expect(TriggerFilesCommand.absoluteSince("1d 12h", now: now) == "1765000800")
+        #expect(TriggerFilesCommand.absoluteSince("90m", now: now) == "1765125000")
+        for given in ["1765130400", "2026-12-07", "2026-12-07T18:00:00Z"] {
+            #expect(TriggerFilesCommand.absoluteSince(given, now: now) == given)
         }
     }
 }

@@ -58,7 +58,8 @@ struct HistoryStoreTests {
             #expect(found.rows.first?.workflowState == .ready)
             #expect(found.rows.first?.trigger == "inbox")
             #expect(found.rows.first?.inode == 73457 && found.rows.first?.size == 73456)
-            #expect(elapsed < .seconds(1), "lookup took \(elapsed)")
+            // Generous for a debug build on a loaded CI machine; the plan below shows that it is one index search.
+            #expect(elapsed < .seconds(10), "lookup took \(elapsed)")
             print("trigger-files: one path among 100,000 ledger rows in \(elapsed)")
 
             // The plan: a search of the unique (trigger_id, path, ...) index, not a scan of the ledger; a glob with a
@@ -85,15 +86,31 @@ struct HistoryStoreTests {
             #expect(rest.rows.map(\.path) == (5..<10).map { "/data/in/f9999\(9 - $0).dat" })
             #expect(!rest.more)
 
+            // A broad prefix (the whole ledger) is not read whole and sorted: it goes newest first by id.
+            #expect(
+                try await store.pool.read { db in
+                    !(try EMStore.pathRangeIsSmall(db, triggerID: t.id!, pattern: "/data/in/*"))
+                })
+            let broadPlan = try await store.pool.read { db in
+                let (sql, arguments) = EMStore.ledgerSQL(
+                    triggerID: t.id!, query: LedgerQuery(path: "/data/in/*"), pathRange: false)
+                return try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments)
+                    .map { $0["detail"] as String }
+            }
+            #expect(!broadPlan.contains { $0.contains("TEMP B-TREE") }, "\(broadPlan)")
+            let broad = try await store.triggerFiles(
+                ensemble: "e", trigger: "inbox", query: LedgerQuery(path: "/data/in/*", limit: 3))
+            #expect(broad.rows.map(\.path) == (0..<3).map { "/data/in/f\(99_999 - $0).dat" } && broad.more)
+
             // A page of the newest files, and a `since` that matches nothing (the worst case: the whole ledger is
-            // read in id order) stay well under a second too.
+            // read in id order; printed, about 40 ms).
             let newest = try await store.triggerFiles(ensemble: "e", trigger: "inbox", query: LedgerQuery())
             #expect(newest.rows.count == 100 && newest.rows.first?.path == "/data/in/f99999.dat" && newest.more)
             let scanStart = clock.now
             let none = try await store.triggerFiles(
                 ensemble: "e", trigger: "inbox", query: LedgerQuery(since: EMStore.now() + 3600))
             let scan = clock.now - scanStart
-            #expect(none.rows.isEmpty && scan < .seconds(1), "since scan took \(scan)")
+            #expect(none.rows.isEmpty && scan < .seconds(10), "since scan took \(scan)")
             print("trigger-files: since matching none of 100,000 ledger rows in \(scan)")
 
             // The input files of a workflow, by path.

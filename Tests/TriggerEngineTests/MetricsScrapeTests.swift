@@ -47,8 +47,10 @@ struct MetricsScrapeTests {
         try FileWriter.mkdirs(dir)
         let id = try await h.fileTrigger("files", patterns: [dir + "/*.dat"], mode: "inotify")
         let labels = ["ensemble": "e", "trigger": "files"]
-        try await h.until("the trigger's series") {
-            (try await scrape(h)).value("pegasus_em_trigger_ticks_total", labels) != nil
+        // The initial rescan is sent once the watches are in place: files written after it come with close events
+        // (earlier ones would be found by the scan alone, and no close-to-recorded time would be observed).
+        try await h.until("the trigger's watches (its initial rescan)") {
+            (try await scrape(h)).value("pegasus_em_trigger_rescans_total", labels) ?? 0 >= 1
         }
         let paths = [dir + "/a.dat", dir + "/b.dat"]
         for path in paths { try FileWriter.write(path) }

@@ -104,13 +104,35 @@ public struct TriggerFilesCommand: ClientCommand {
     static func looksLikeTime(_ text: String) -> Bool {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.first?.isNumber == true, Double(trimmed) != nil { return true }
-        if trimmed.wholeMatch(of: #/\d{4}-\d\d-\d\d([T ].+)?/#) != nil { return true }
+        if trimmed.wholeMatch(of: #/\d{4}-\d\d-\d\d(T.+)?/#) != nil { return true }
         return trimmed.wholeMatch(of: #/(\d+ *[smhdSMHD] *)+/#) != nil
+    }
+
+    /// `since` as sent: a duration ago (`2h`, `1d12h`) becomes epoch seconds once, so that every page of a listing
+    /// (and the next-page command printed) asks for the same moment; other forms go as given.
+    static func absoluteSince(_ text: String, now: Date) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.first?.isNumber == true, Double(trimmed) == nil,
+            trimmed.wholeMatch(of: #/(\d+ *[smhdSMHD] *)+/#) != nil
+        else { return text }
+        var seconds = 0.0
+        for part in trimmed.matches(of: #/(\d+) *([smhdSMHD])/#) {
+            let unit: Double =
+                switch part.output.2.lowercased() {
+                case "s": 1
+                case "m": 60
+                case "h": 3600
+                default: 86400
+                }
+            seconds += (Double(part.output.1) ?? 0) * unit
+        }
+        return String(Int64((now.timeIntervalSince1970 - seconds).rounded(.down)))
     }
 
     public func perform(_ session: Session) async throws(ClientFailure) {
         var query: [(name: String, value: String)] = []
         var repeated: [String] = []
+        let since = since.map { Self.absoluteSince($0, now: Date()) }
         for (name, value) in [("path", path), ("since", since), ("limit", limit.map(String.init))] {
             guard let value else { continue }
             query.append((name, value))

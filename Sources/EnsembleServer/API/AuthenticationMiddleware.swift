@@ -2,8 +2,9 @@ import Hummingbird
 import Logging
 import PegasusAuth
 
-/// HTTP Basic authentication in front of every route but `/health` and `/openapi.json`, and authorisation: the EM serves only the
-/// user it runs as (a defect of Pegasus fixed, docs/compatibility.md), so another user with a valid password gets 403.
+/// HTTP Basic authentication in front of every route but `/health` and `/openapi.json`, and authorisation: the EM
+/// serves only the user it runs as (a defect of Pegasus fixed, docs/compatibility.md), so another user with a valid
+/// password gets 403.
 struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
     let authenticator: any Authenticator
     let owner: String

@@ -348,10 +348,12 @@ public actor WorkflowScheduler: Service, WorkflowControl {
     func fail(_ w: WorkflowRecord, _ expected: WorkflowState, _ state: WorkflowState, _ reason: String) async throws
         -> WorkflowRecord?
     {
-        try await store.updateWorkflow(id: w.id!, expecting: expected) { w in
+        let failed = try await store.updateWorkflow(id: w.id!, expecting: expected) { w in
             w.job = nil
             return (state, reason)
         }
+        if failed != nil, state == .planFailed || state == .runFailed { metrics?.jobFailed(plan: state == .planFailed) }
+        return failed
     }
 
     /// Applies what the master DB says about a running workflow.

@@ -35,6 +35,10 @@ public final class EnsembleMetrics: Sendable {
         var workflows: [WorkflowSeries: Gauge] = [:]
         var inotifyOverflows = CounterMirror()
         var subscriberOverflows = CounterMirror()
+        /// Scrapes are numbered when they read the store; a read older than the one last applied is not applied
+        /// (two scrapers at once must not set the gauges back or bring a deleted ensemble's series back).
+        var issued = 0
+        var applied = 0
     }
 
     /// The buckets of the job durations: planners take seconds to minutes, pegasus-run seconds.
@@ -110,7 +114,14 @@ public final class EnsembleMetrics: Sendable {
         if failed { schedulerPassFailures.increment() }
     }
 
-    /// A planner (`plan`) or pegasus-run ended after `seconds`, failed or not.
+    /// A workflow failed before its planner or pegasus-run could run or be followed (not executable, no submit
+    /// directory, nothing recorded after a crash): a failure without a duration.
+    func jobFailed(plan: Bool) {
+        (plan ? plannerFailures : pegasusRunFailures).increment()
+    }
+
+    /// A planner (`plan`) or pegasus-run ended after `seconds` (until the scheduler noticed the exit), failed or
+    /// not.
     func jobEnded(plan: Bool, seconds: Double, failed: Bool) {
         (plan ? plannerDuration : pegasusRunDuration).record(Self.seconds(max(0, seconds)))
         if failed { (plan ? plannerFailures : pegasusRunFailures).increment() }
@@ -120,19 +131,27 @@ public final class EnsembleMetrics: Sendable {
     /// hub's), then renders every metric.
     /// - Parameter hub: the watch hub's status, nil when the server runs no trigger engine.
     public func scrape(store: EMStore, hub: FileTriggerStatus.Hub?) async throws -> String {
+        let ticket = scraped.withLock { state in
+            state.issued += 1
+            return state.issued
+        }
         let counts = try await store.workflowCounts()
         scraped.withLock { state in
-            let plan = WorkflowSeries.plan(counts: counts, existing: Set(state.workflows.keys))
-            for series in plan.remove {
-                if let gauge = state.workflows.removeValue(forKey: series) { registry.unregisterGauge(gauge) }
-            }
-            for (series, value) in plan.set {
-                let gauge =
-                    state.workflows[series]
-                    ?? registry.makeGauge(
-                        descriptor: Self.workflows, labels: [("ensemble", series.ensemble), ("state", series.state)])
-                state.workflows[series] = gauge
-                gauge.set(to: Double(value))
+            if ticket > state.applied {
+                state.applied = ticket
+                let plan = WorkflowSeries.plan(counts: counts, existing: Set(state.workflows.keys))
+                for series in plan.remove {
+                    if let gauge = state.workflows.removeValue(forKey: series) { registry.unregisterGauge(gauge) }
+                }
+                for (series, value) in plan.set {
+                    let gauge =
+                        state.workflows[series]
+                        ?? registry.makeGauge(
+                            descriptor: Self.workflows,
+                            labels: [("ensemble", series.ensemble), ("state", series.state)])
+                    state.workflows[series] = gauge
+                    gauge.set(to: Double(value))
+                }
             }
             if let hub {
                 inotifyAvailable.set(to: hub.inotifyAvailable ? 1 : 0)

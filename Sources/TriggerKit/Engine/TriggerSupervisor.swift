@@ -86,13 +86,19 @@ public actor TriggerSupervisor: Service {
     /// stops end with the runner the store says), and not at all when it has ended.
     public func start(_ spec: TriggerSpec) async {
         // Loop: another start of the same id may have slipped in while this one waited for a stop.
+        var stopped: TriggerSeries?
         while let old = runners.removeValue(forKey: spec.id) {
             await old.stop()
+            stopped = old.metrics ?? stopped
         }
         var spec = spec
         if let reload {
             do {
-                guard let stored = try await reload(spec.id) else { return }
+                guard let stored = try await reload(spec.id) else {
+                    // Ended meanwhile: its series go with it.
+                    retire(stopped, id: spec.id)
+                    return
+                }
                 spec = stored
             } catch {
                 logger.error("cannot reload trigger", metadata: ["trigger": "\(spec.label)", "error": "\(error)"])
@@ -114,7 +120,14 @@ public actor TriggerSupervisor: Service {
         guard let runner = runners.removeValue(forKey: id) else { return }
         await runner.stop()
         // Deleted or ended: its series leave the registry (a restart of the same trigger goes through start).
-        runner.metrics?.destroy()
+        retire(runner.metrics, id: id)
+    }
+
+    /// A trigger's series leave the registry once no runner of it is left. Runners of one trigger share them (the
+    /// registry hands out the same series for the same labels), so a start that slipped in while the old runner
+    /// stopped keeps them.
+    private func retire(_ series: TriggerSeries?, id: Int64) {
+        if runners[id] == nil { series?.destroy() }
     }
 
     /// The running trigger's live file status, if it is a file trigger.
