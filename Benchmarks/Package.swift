@@ -38,6 +38,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "ledger-bench",
+            dependencies: [
+                .product(name: "EnsembleCore", package: "pegasus-em"),
+                .product(name: "EnsembleStore", package: "pegasus-em"),
+                .product(name: "TriggerKit", package: "pegasus-em"),
+                .product(name: "Watchers", package: "pegasus-em"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "dashboard-bench",
             dependencies: [
                 .product(name: "PegasusService", package: "pegasus-em"),

@@ -111,6 +111,8 @@ struct ServerComponents {
             store: store, workflows: scheduler, configuration: configuration, health: health, logger: logger)
         let manager = EnsembleManager(
             store: store, configuration: configuration, workflows: scheduler, triggers: triggers)
-        return ServerComponents(manager: manager, services: [scheduler, triggers.supervisor])
+        let pruner = try LedgerPruner.configured(configuration, store: store, logger: logger)
+        return ServerComponents(
+            manager: manager, services: [scheduler, triggers.supervisor] + (pruner.map { [$0] } ?? []))
     }
 }

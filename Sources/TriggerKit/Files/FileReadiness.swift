@@ -88,7 +88,7 @@ public struct FileReadiness: Sendable {
 
     private(set) var pending: [String: Pending] = [:]
     /// Files submitted (or found in the ledger) during this run, so that a scan does not take them up again.
-    private(set) var settled: [String: FileIdentity] = [:]
+    private(set) var settled = SettledFiles()
     /// Per root: the rule its files were last judged by.
     public private(set) var rootRules: [String: ReadinessRule] = [:]
 
@@ -99,6 +99,9 @@ public struct FileReadiness: Sendable {
         self.rules = rules
         self.roots = patterns.watchRoots.map(\.path).sorted { $0.count > $1.count }
     }
+
+    /// How many files are settled (remembered as submitted or found in the ledger, with their identity).
+    public var settledCount: Int { settled.count }
 
     /// Whether no file is pending.
     public var isIdle: Bool { pending.isEmpty }
@@ -145,20 +148,36 @@ public struct FileReadiness: Sendable {
         return wasIdle && !pending.isEmpty
     }
 
+    /// Of a scan's files, those the trigger knows nothing of: neither pending nor settled with this identity. Only
+    /// these need the ledger check before ``filesFound(_:now:)``.
+    public func unknown(_ files: [ScannedFile]) -> [ScannedFile] {
+        files.filter { pending[$0.path] == nil && settled[$0.path] != $0.identity }
+    }
+
+    /// These files a scan found are in the ledger with the same identity (the bulk check of a scan): they are
+    /// settled without an inspection, and one pending with exactly this identity (found by an earlier scan) is no
+    /// longer pending. A file pending since an event keeps its place: its inspection drops it if it is unchanged.
+    public mutating func recordedFound(_ files: [ScannedFile]) {
+        for file in files where wants(file.path) {
+            settled[file.path] = file.identity
+            if let entry = pending[file.path], entry.identity == file.identity {
+                pending.removeValue(forKey: file.path)
+            }
+        }
+    }
+
     /// A file or a directory was removed: it (and everything below it) is no longer pending, and no longer
     /// remembered as submitted (so the memory holds at most the files that exist).
     public mutating func removed(_ path: String) {
         let wasPending = pending.removeValue(forKey: path) != nil
-        let wasSettled = settled.removeValue(forKey: path) != nil
+        let wasSettled = settled.remove(path)
         // A known file: no directory to clear.
         guard !wasPending, !wasSettled else { return }
         let prefix = path.hasSuffix("/") ? path : path + "/"
         if pending.keys.contains(where: { $0.hasPrefix(prefix) }) {
             pending = pending.filter { !$0.key.hasPrefix(prefix) }
         }
-        if settled.keys.contains(where: { $0.hasPrefix(prefix) }) {
-            settled = settled.filter { !$0.key.hasPrefix(prefix) }
-        }
+        settled.removeAll(under: prefix)
     }
 
     // MARK: - Inspection
