@@ -37,7 +37,8 @@ struct Options {
             case "--keep": keep = true
             default:
                 print(
-                    "usage: ledger-bench [--files N] [--dir DIR] [--binary PATH] [--restarts N] [--no-reconcile] [--keep]")
+                    "usage: ledger-bench [--files N] [--dir DIR] [--binary PATH] [--restarts N] [--no-reconcile] [--keep]"
+                )
                 exit(2)
             }
         }
@@ -116,7 +117,9 @@ print("ledger filled with \(n) rows through the store (one transaction): \(forma
 
 started = clock()
 _ = scanFiles(root: root, followSymlinks: true)
-print("walk of the directory (readdir + fstatat per file; the first, cold walk took \(format(walk))): \(format(clock() - started))")
+print(
+    "walk of the directory (readdir + fstatat per file; the first, cold walk took \(format(walk))): \(format(clock() - started))"
+)
 
 for (name, bulkAbove) in [("one pass over the ledger (hash join)", 0), ("index look-ups, 500 paths a query", Int.max)] {
     started = clock()
@@ -173,7 +176,9 @@ func startAndWait(_ server: ServerProcess, files: Int) throws -> (
 
 let binary = options.binary
 guard FileManager.default.isExecutableFile(atPath: binary) else {
-    print("no server binary at \(binary): build it with swift build -c release --package-path Benchmarks --product pegasus-em")
+    print(
+        "no server binary at \(binary): build it with swift build -c release --package-path Benchmarks --product pegasus-em"
+    )
     exit(1)
 }
 
@@ -207,7 +212,8 @@ if options.reconcile {
         {
             print(
                 "reconciliation scan: \(format(scan["seconds"] as? Double ?? 0)) (\(scan["files"] ?? 0) files, "
-                    + "\(scan["recorded"] ?? 0) checked in the ledger), pending after it: \(watch["pending_files"] ?? "?")")
+                    + "\(scan["recorded"] ?? 0) checked in the ledger), pending after it: \(watch["pending_files"] ?? "?")"
+            )
             break
         }
         usleep(500_000)
