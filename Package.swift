@@ -20,7 +20,6 @@ let package = Package(
         .library(name: "PegasusService", targets: ["PegasusService"]),
         .library(name: "Watchers", targets: ["Watchers"]),
         .library(name: "TriggerKit", targets: ["TriggerKit"]),
-        .library(name: "EnsembleCore", targets: ["EnsembleCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

@@ -40,7 +40,6 @@ let package = Package(
         .executableTarget(
             name: "ledger-bench",
             dependencies: [
-                .product(name: "EnsembleCore", package: "pegasus-em"),
                 .product(name: "EnsembleStore", package: "pegasus-em"),
                 .product(name: "TriggerKit", package: "pegasus-em"),
                 .product(name: "Watchers", package: "pegasus-em"),

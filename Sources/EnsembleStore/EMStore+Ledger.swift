@@ -1,3 +1,4 @@
+import EnsembleCore
 import Foundation
 import GRDB
 import TriggerKit
@@ -172,5 +173,26 @@ extension EMStore {
         var h = TriggerHistoryRecord(
             id: nil, triggerID: triggerID, time: now, event: "ledger-pruned", user: nil, detail: detail, count: count)
         try h.insert(db)
+    }
+}
+
+extension EMStore {
+    /// For the benchmarks package: creates a running file trigger (interval 60 s) on `patterns` whose ledger holds
+    /// `ignoring`, in one transaction (as `skip_existing` records the files present at creation).
+    @_spi(Benchmarks) public func createFileTriggerForBenchmark(
+        ensemble: String, name: String, patterns: [String], basedir: String, ignoring: [TriggerInput]
+    ) async throws -> Int64 {
+        var definition = TriggerDefinition()
+        definition.interval = 60
+        definition.filePatterns = patterns
+        let now = Self.now()
+        let t = try await createTrigger(
+            ensemble: ensemble,
+            TriggerRecord(
+                id: nil, ensembleID: 0, name: name, type: .filePattern, state: .running, reason: nil, created: now,
+                updated: now, workflowScript: "/bin/false", workflowArgs: [], definition: definition,
+                basedir: basedir, priority: 0, nextFire: nil, deadline: nil, fireCount: 0, lastFire: nil),
+            ignoring: ignoring)
+        return t.id!
     }
 }

@@ -7,8 +7,7 @@
 // 3. The release `pegasus-em server` as a child process with that store and default settings: start, the start
 //    scan, a reconciliation scan (RECONCILE_INTERVAL, 300 s by default), restarts, and its resident size against
 //    a server whose trigger watches an empty directory.
-import EnsembleCore
-import EnsembleStore
+@_spi(Benchmarks) import EnsembleStore
 import Foundation
 import TriggerKit
 import Watchers
@@ -46,7 +45,7 @@ struct Options {
 }
 
 /// Seconds since an arbitrary start (monotonic).
-func clock() -> Double {
+func monotonic() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_MONOTONIC, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
@@ -69,19 +68,19 @@ print("ledger-bench: \(n) files in \(inbox)")
 
 // MARK: - 1. Files and ledger
 
-var started = clock()
+var started = monotonic()
 for i in 0..<n {
     let fd = open(inbox + String(format: "/f%07d.dat", i), O_CREAT | O_WRONLY | O_TRUNC, 0o644)
     precondition(fd >= 0, "cannot create a file in \(inbox)")
     _ = write(fd, "x", 1)
     close(fd)
 }
-print("created \(n) files: \(format(clock() - started))")
+print("created \(n) files: \(format(monotonic() - started))")
 
 let root = WatchRoot(path: inbox)
-started = clock()
+started = monotonic()
 let scanned = scanFiles(root: root, followSymlinks: true)
-let walk = clock() - started
+let walk = monotonic() - started
 precondition(scanned.count == n)
 let inputs = scanned.map {
     TriggerInput(
@@ -94,37 +93,28 @@ let inputs = scanned.map {
 func makeStore(home: String, directory: String, ledger: [TriggerInput]) async throws -> (EMStore, Int64) {
     let store = try EMStore(path: home + "/.pegasus/em.db")
     _ = try await store.createEnsemble(name: "e", maxPlanning: 10, maxRunning: 10)
-    var definition = TriggerDefinition()
-    definition.interval = 60
-    definition.filePatterns = [directory + "/*.dat"]
-    let now = EMStore.now()
-    let t = try await store.createTrigger(
-        ensemble: "e",
-        TriggerRecord(
-            id: nil, ensembleID: 0, name: "inbox", type: .filePattern, state: .running, reason: nil, created: now,
-            updated: now, workflowScript: "/bin/false", workflowArgs: [], definition: definition, basedir: home,
-            priority: 0, nextFire: nil, deadline: nil, fireCount: 0, lastFire: nil),
-        ignoring: ledger)
-    return (store, t.id!)
+    let id = try await store.createFileTriggerForBenchmark(
+        ensemble: "e", name: "inbox", patterns: [directory + "/*.dat"], basedir: home, ignoring: ledger)
+    return (store, id)
 }
 
 let home = base + "/home"
-started = clock()
+started = monotonic()
 let (store, triggerID) = try await makeStore(home: home, directory: inbox, ledger: inputs)
-print("ledger filled with \(n) rows through the store (one transaction): \(format(clock() - started))")
+print("ledger filled with \(n) rows through the store (one transaction): \(format(monotonic() - started))")
 
 // MARK: - 2. In process
 
-started = clock()
+started = monotonic()
 _ = scanFiles(root: root, followSymlinks: true)
 print(
-    "walk of the directory (readdir + fstatat per file; the first, cold walk took \(format(walk))): \(format(clock() - started))"
+    "walk of the directory (readdir + fstatat per file; the first, cold walk took \(format(walk))): \(format(monotonic() - started))"
 )
 
 for (name, bulkAbove) in [("one pass over the ledger (hash join)", 0), ("index look-ups, 500 paths a query", Int.max)] {
-    started = clock()
+    started = monotonic()
     let flags = try await store.ledgerFlags(triggerID: triggerID, files: inputs, bulkAbove: bulkAbove)
-    let took = clock() - started
+    let took = monotonic() - started
     precondition(flags.allSatisfy { $0 }, "every file is recorded")
     print("ledger check of \(n) files, \(name): \(format(took))")
 }
@@ -132,9 +122,9 @@ for (name, bulkAbove) in [("one pass over the ledger (hash join)", 0), ("index l
 do {
     var readiness = FileReadiness(patterns: try FilePatternSet([inbox + "/*.dat"]), rules: ReadinessRules())
     let before = residentBytes()
-    started = clock()
+    started = monotonic()
     readiness.recordedFound(scanned)
-    let took = clock() - started
+    let took = monotonic() - started
     let after = residentBytes()
     precondition(readiness.settledCount == n && readiness.isIdle)
     print(
@@ -156,18 +146,18 @@ _ = try await makeStore(home: emptyHome, directory: emptyInbox, ledger: [])
 func startAndWait(_ server: ServerProcess, files: Int) throws -> (
     health: Double, startScan: Double, secondScan: Double, secondScanSeconds: Double
 ) {
-    let t0 = clock()
+    let t0 = monotonic()
     try server.start()
     var health = 0.0
     var startScan = 0.0
-    while clock() - t0 < 120 {
-        if health == 0, server.get("/health")?.status == 200 { health = clock() - t0 }
+    while monotonic() - t0 < 120 {
+        if health == 0, server.get("/health")?.status == 200 { health = monotonic() - t0 }
         if health > 0, let watch = server.get("/ensembles/e/triggers/inbox")?.json?["watch"] as? [String: Any],
             let scan = watch["last_scan"] as? [String: Any], let count = scan["count"] as? Int,
             watch["pending_files"] as? Int == 0
         {
-            if startScan == 0 { startScan = clock() - t0 }
-            if count >= 2 { return (health, startScan, clock() - t0, scan["seconds"] as? Double ?? 0) }
+            if startScan == 0 { startScan = monotonic() - t0 }
+            if count >= 2 { return (health, startScan, monotonic() - t0, scan["seconds"] as? Double ?? 0) }
         }
         usleep(5_000)
     }
@@ -205,8 +195,8 @@ print(
 
 if options.reconcile {
     print("waiting for a reconciliation scan (RECONCILE_INTERVAL, default 300 s)...")
-    let t0 = clock()
-    while clock() - t0 < 400 {
+    let t0 = monotonic()
+    while monotonic() - t0 < 400 {
         if let watch = server.get("/ensembles/e/triggers/inbox")?.json?["watch"] as? [String: Any],
             let scan = watch["last_scan"] as? [String: Any], let count = scan["count"] as? Int, count >= 3
         {
@@ -234,7 +224,7 @@ server.stop()
 let workflows = try await store.workflows(ensemble: "e").count
 print("workflows submitted over all runs: \(workflows) (0 expected: every file is in the ledger)")
 if !options.keep {
-    started = clock()
+    started = monotonic()
     try? FileManager.default.removeItem(atPath: base)
-    print("removed \(base): \(format(clock() - started))")
+    print("removed \(base): \(format(monotonic() - started))")
 }

@@ -288,14 +288,14 @@ public actor TriggerRunner {
                 let flags = try await sink.recordedFlags(triggerID: spec.id, files: unknown.map(TriggerInput.init))
                 let known = zip(unknown, flags).filter(\.1).map(\.0)
                 recorded = known.count
-                machine.files?.recordedFound(known)
+                machine.files?.recordedFound(known, filtered: true)
             } catch {
                 // Not fatal: the files are inspected and the submitting transaction checks the ledger.
                 logger.warning(
                     "ledger check of a scan failed", metadata: ["trigger": "\(spec.label)", "error": "\(error)"])
             }
         }
-        if machine.files?.filesFound(found, now: clock.now()) == true { wake.signal() }
+        if machine.files?.filesFound(found, now: clock.now(), filtered: true) == true { wake.signal() }
         let took = started.duration(to: .now)
         lastScan = FileTriggerStatus.Scan(
             count: (lastScan?.count ?? 0) + 1, finished: clock.now(),

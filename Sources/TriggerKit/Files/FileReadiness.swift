@@ -36,8 +36,9 @@ public struct FileFilter: Sendable {
 
     /// Whether `path` is one of the trigger's input files.
     public func wants(_ path: String) -> Bool {
-        guard patterns.matches(path), !excludedPrefixes.contains(where: { path.hasPrefix($0) }),
-            readyMarker?.isMarker(path) != true
+        // Each pattern is matched once (a scan asks this for every file it finds).
+        guard !excludedPrefixes.contains(where: { path.hasPrefix($0) }), readyMarker?.isMarker(path) != true,
+            !patterns.ignoreRules.ignores(path)
         else { return false }
         return patterns.patterns.contains { pattern in
             pattern.matches(path)
@@ -132,10 +133,12 @@ public struct FileReadiness: Sendable {
     /// A scan found these files. New ones (or changed ones) are pending from `now` (their discovery); files with
     /// the identity already submitted are left alone.
     /// - Returns: whether the trigger went from idle to having a pending file.
+    /// - Parameter filtered: the files passed ``filter`` already (a scan through ``FileWatching`` filters on the
+    ///   I/O thread), so they are not matched again.
     @discardableResult
-    public mutating func filesFound(_ files: [ScannedFile], now: Date) -> Bool {
+    public mutating func filesFound(_ files: [ScannedFile], now: Date, filtered: Bool = false) -> Bool {
         let wasIdle = pending.isEmpty
-        for file in files where wants(file.path) {
+        for file in files where filtered || wants(file.path) {
             if settled[file.path] == file.identity { continue }
             if let known = pending[file.path] {
                 if let identity = known.identity, identity != file.identity {
@@ -157,8 +160,9 @@ public struct FileReadiness: Sendable {
     /// These files a scan found are in the ledger with the same identity (the bulk check of a scan): they are
     /// settled without an inspection, and one pending with exactly this identity (found by an earlier scan) is no
     /// longer pending. A file pending since an event keeps its place: its inspection drops it if it is unchanged.
-    public mutating func recordedFound(_ files: [ScannedFile]) {
-        for file in files where wants(file.path) {
+    /// - Parameter filtered: as for ``filesFound(_:now:filtered:)``.
+    public mutating func recordedFound(_ files: [ScannedFile], filtered: Bool = false) {
+        for file in files where filtered || wants(file.path) {
             settled[file.path] = file.identity
             if let entry = pending[file.path], entry.identity == file.identity {
                 pending.removeValue(forKey: file.path)
