@@ -159,7 +159,7 @@ func startAndWait(_ server: ServerProcess, files: Int) throws -> (
             if startScan == 0 { startScan = monotonic() - t0 }
             if count >= 2 { return (health, startScan, monotonic() - t0, scan["seconds"] as? Double ?? 0) }
         }
-        usleep(5_000)
+        usleep(20_000)
     }
     fatalError("the server did not finish its start scans within 120 s; see \(server.home)/server.log")
 }
