@@ -281,12 +281,19 @@ public actor TriggerRunner {
         guard let filter = machine.files?.filter else { return }
         let started = ContinuousClock.now
         let found = await watching.scan(roots, followSymlinks: options.watch.followSymlinks, filter: filter)
-        let unknown = machine.files?.unknown(found) ?? []
+        // One pass: files settled with this identity need nothing, pending ones go back to the machine as found,
+        // unknown ones are asked about.
+        let (pendingFound, unknown) = machine.files?.sorted(found) ?? ([], [])
+        var fresh = unknown
         var recorded = 0
         if !unknown.isEmpty {
             do {
                 let flags = try await sink.recordedFlags(triggerID: spec.id, files: unknown.map(TriggerInput.init))
-                let known = zip(unknown, flags).filter(\.1).map(\.0)
+                var known: [ScannedFile] = []
+                fresh = []
+                for (file, isRecorded) in zip(unknown, flags) {
+                    if isRecorded { known.append(file) } else { fresh.append(file) }
+                }
                 recorded = known.count
                 machine.files?.recordedFound(known, filtered: true)
             } catch {
@@ -295,7 +302,7 @@ public actor TriggerRunner {
                     "ledger check of a scan failed", metadata: ["trigger": "\(spec.label)", "error": "\(error)"])
             }
         }
-        if machine.files?.filesFound(found, now: clock.now(), filtered: true) == true { wake.signal() }
+        if machine.files?.filesFound(pendingFound + fresh, now: clock.now(), filtered: true) == true { wake.signal() }
         let took = started.duration(to: .now)
         lastScan = FileTriggerStatus.Scan(
             count: (lastScan?.count ?? 0) + 1, finished: clock.now(),
