@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "PegasusConfig", targets: ["PegasusConfig"]),
         .library(name: "PegasusService", targets: ["PegasusService"]),
         .library(name: "Watchers", targets: ["Watchers"]),
+        .library(name: "TriggerKit", targets: ["TriggerKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

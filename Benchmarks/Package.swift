@@ -38,6 +38,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "ledger-bench",
+            dependencies: [
+                .product(name: "EnsembleStore", package: "pegasus-em"),
+                .product(name: "TriggerKit", package: "pegasus-em"),
+                .product(name: "Watchers", package: "pegasus-em"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "dashboard-bench",
             dependencies: [
                 .product(name: "PegasusService", package: "pegasus-em"),

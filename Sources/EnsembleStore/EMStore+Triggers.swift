@@ -116,7 +116,7 @@ extension EMStore {
                     SELECT workflow_name, MAX(time) AS time FROM (
                         SELECT workflow_name, time FROM trigger_fire WHERE trigger_id = ?
                         UNION ALL SELECT workflow_name, recorded AS time FROM trigger_file
-                        WHERE trigger_id = ? AND workflow_name <> '')
+                        WHERE trigger_id = ? AND workflow_name > '')
                     GROUP BY workflow_name ORDER BY time DESC LIMIT ?
                     """, arguments: [triggerID, triggerID, limit])
             return try fires.map { row in

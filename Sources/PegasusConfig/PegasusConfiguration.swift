@@ -24,7 +24,7 @@ public struct PegasusConfiguration: Sendable {
         "DEBUG", "SECRET_KEY", "AUTHENTICATION", "PROCESS_SWITCHING", "CACHE_TYPE", "ADMIN_USERS", "USERNAME",
         "PASSWORD", "EM_INTERVAL", "STORAGE_DIRECTORY", "PEGASUS_HOME", "CONDOR_HOME", "EM_HOST", "EM_PORT",
         "EM_DATABASE", "MASTER_DB", "EM_ALLOW_ROOT", "PAM_SERVICE", "PLANNING_TIMEOUT", "RUN_TIMEOUT",
-        "RECONCILE_INTERVAL", "EM_CACERT", "MASTER_DB_GRACE",
+        "RECONCILE_INTERVAL", "EM_CACERT", "MASTER_DB_GRACE", "TRIGGER_LEDGER_RETENTION",
     ]
 
     /// Creates a configuration from explicit values on top of the defaults (tests and embedding).
@@ -61,6 +61,8 @@ public struct PegasusConfiguration: Sendable {
             "PLANNING_TIMEOUT": .int(3600),
             "RUN_TIMEOUT": .int(600),
             "RECONCILE_INTERVAL": .int(300),
+            // 30 days; 0 or None keeps the file triggers' ledger rows forever.
+            "TRIGGER_LEDGER_RETENTION": .int(2_592_000),
         ]
     }
 

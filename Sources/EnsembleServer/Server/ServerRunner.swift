@@ -118,7 +118,9 @@ struct ServerComponents {
         let manager = EnsembleManager(
             store: store, configuration: configuration, workflows: scheduler, triggers: triggers)
         let watching = triggers.supervisor.watching
+        let pruner = try LedgerPruner.configured(configuration, store: store, logger: logger)
         return ServerComponents(
-            manager: manager, services: [scheduler, triggers.supervisor], hubStatus: { watching.hubStatus })
+            manager: manager, services: [scheduler, triggers.supervisor] + (pruner.map { [$0] } ?? []),
+            hubStatus: { watching.hubStatus })
     }
 }

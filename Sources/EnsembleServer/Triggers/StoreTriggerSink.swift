@@ -47,6 +47,10 @@ struct StoreTriggerSink: TriggerSink {
         try await store.recordedFiles(triggerID: triggerID, files: files)
     }
 
+    func recordedFlags(triggerID: Int64, files: [TriggerInput]) async throws -> [Bool] {
+        try await store.ledgerFlags(triggerID: triggerID, files: files)
+    }
+
     func expire(triggerID: Int64) async throws {
         try await store.expireTrigger(id: triggerID)
     }

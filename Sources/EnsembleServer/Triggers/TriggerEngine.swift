@@ -145,6 +145,13 @@ public struct TriggerEngine: TriggerControl {
                 ],
             ]
         ]
+        if let scan = status.lastScan, case .object(var watch)? = result["watch"] {
+            watch["last_scan"] = [
+                "count": .int(scan.count), "finished": .double(scan.finished.timeIntervalSince1970),
+                "seconds": .double(scan.seconds), "files": .int(scan.files), "recorded": .int(scan.recorded),
+            ]
+            result["watch"] = .object(watch)
+        }
         // Quiet ticks of file triggers are not persisted: the running trigger knows its next fire.
         if let next = status.nextFire { result["next_fire"] = .double(next.timeIntervalSince1970) }
         return result

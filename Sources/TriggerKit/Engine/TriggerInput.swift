@@ -31,3 +31,18 @@ public struct TriggerInput: Sendable, Hashable {
             mtimeNanoseconds: file.identity.mtimeNanoseconds)
     }
 }
+
+extension TriggerInput {
+    /// The input the regular file at `path` is now (symbolic links followed), or nil. A blocking `stat`.
+    public static func current(at path: String) -> TriggerInput? {
+        FileIdentity.of(path: path, followSymlinks: true).map { TriggerInput(ScannedFile(path: path, identity: $0)) }
+    }
+
+    /// Whether the regular file at `path` (symbolic links followed, as triggers take them) has this identity now.
+    /// A blocking `stat`: call it off the concurrency pool.
+    public func isPresent(at path: String) -> Bool {
+        guard let now = FileIdentity.of(path: path, followSymlinks: true) else { return false }
+        return now.device == device && now.inode == inode && now.size == size
+            && now.mtimeNanoseconds == mtimeNanoseconds
+    }
+}

@@ -25,6 +25,8 @@ public actor TriggerRunner {
     private var machine: TriggerMachine
     private let wake = AsyncSignal()
     private var subscription: WatchSubscription?
+    /// The last completed scan, for the status.
+    private var lastScan: FileTriggerStatus.Scan?
     private var stopped = false
     private var done = false
     /// Run in slices by the supervisor (``runSlice()``): between slices the trigger holds no task.
@@ -294,11 +296,35 @@ public actor TriggerRunner {
         }
     }
 
-    /// Scans roots on the I/O thread and hands what it found to the machine.
+    /// Scans roots on the I/O thread and hands what it found to the machine. The files it knows nothing of are
+    /// first checked against the ledger in one read: those already recorded are settled without an inspection, so
+    /// a restart over a million submitted files costs one scan and one read, not a million writer probes.
     private func scan(_ roots: [WatchRoot], _ options: FileTriggerOptions, _ watching: FileWatching) async {
         guard let filter = machine.files?.filter else { return }
+        let started = ContinuousClock.now
         let found = await watching.scan(roots, followSymlinks: options.watch.followSymlinks, filter: filter)
-        if machine.files?.filesFound(found, now: clock.now()) == true { wake.signal() }
+        // One pass: files settled with this identity need nothing, pending ones go back to the machine as found,
+        // unknown ones are asked about.
+        let (pendingFound, unknown) = machine.files?.sorted(found) ?? ([], [])
+        var fresh = unknown
+        var recorded = 0
+        if !unknown.isEmpty {
+            do {
+                let flags = try await sink.recordedFlags(triggerID: spec.id, files: unknown.map(TriggerInput.init))
+                var known: [ScannedFile] = []
+                fresh = []
+                for (file, isRecorded) in zip(unknown, flags) {
+                    if isRecorded { known.append(file) } else { fresh.append(file) }
+                }
+                recorded = known.count
+                machine.files?.recordedFound(known, filtered: true)
+            } catch {
+                // Not fatal: the files are inspected and the submitting transaction checks the ledger.
+                logger.warning(
+                    "ledger check of a scan failed", metadata: ["trigger": "\(spec.label)", "error": "\(error)"])
+            }
+        }
+        if machine.files?.filesFound(pendingFound + fresh, now: clock.now(), filtered: true) == true { wake.signal() }
         if metrics != nil, let files = machine.files {
             // The pending files (few), not every file found (maybe a million already submitted): those not known
             // yet were first seen now.
@@ -306,6 +332,11 @@ public actor TriggerRunner {
             for path in files.pending.keys { latencies.seen(path, at: now) }
         }
         countPending()
+        let took = started.duration(to: .now)
+        lastScan = FileTriggerStatus.Scan(
+            count: (lastScan?.count ?? 0) + 1, finished: clock.now(),
+            seconds: Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18, files: found.count,
+            recorded: recorded)
     }
 
     /// Sets the pending-files gauge, and forgets the timings of files no longer pending.
@@ -405,7 +436,7 @@ public actor TriggerRunner {
             oldestPendingAge: files.oldestPending.map { now.timeIntervalSince($0) },
             nextFire: machine.liveNextFire(now: now), quietPeriod: options.rules.quietPeriod,
             settle: options.rules.settle, readyMarker: options.rules.readyMarker?.glob,
-            hub: FileTriggerStatus.Hub(watching.hub.status()))
+            hub: FileTriggerStatus.Hub(watching.hub.status()), lastScan: lastScan)
     }
 
     /// The live next fire (file and time triggers).

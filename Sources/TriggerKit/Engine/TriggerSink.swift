@@ -56,6 +56,11 @@ public protocol TriggerSink: Sendable {
     /// transaction).
     func recorded(triggerID: Int64, files: [TriggerInput]) async throws -> Set<TriggerInput>
 
+    /// For a scan: whether the trigger's ledger holds each of these files (same path and identity), one flag per
+    /// file in order. Sized for a million files (one read, off the concurrency pool); files it holds are settled
+    /// without an inspection. Submissions still check in their own transaction.
+    func recordedFlags(triggerID: Int64, files: [TriggerInput]) async throws -> [Bool]
+
     /// The deadline passed: the trigger is EXPIRED and kept in history.
     func expire(triggerID: Int64) async throws
 
@@ -66,6 +71,12 @@ public protocol TriggerSink: Sendable {
 extension TriggerSink {
     /// A sink without a ledger to ask says that nothing is recorded.
     public func recorded(triggerID: Int64, files: [TriggerInput]) async throws -> Set<TriggerInput> { [] }
+
+    /// Through ``recorded(triggerID:files:)``.
+    public func recordedFlags(triggerID: Int64, files: [TriggerInput]) async throws -> [Bool] {
+        let known = try await recorded(triggerID: triggerID, files: files)
+        return files.map { known.contains($0) }
+    }
 
     /// A sink without a buffered tick to clear does nothing.
     public func unbuffer(triggerID: Int64) async throws {}

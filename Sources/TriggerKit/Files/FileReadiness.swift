@@ -36,8 +36,9 @@ public struct FileFilter: Sendable {
 
     /// Whether `path` is one of the trigger's input files.
     public func wants(_ path: String) -> Bool {
-        guard patterns.matches(path), !excludedPrefixes.contains(where: { path.hasPrefix($0) }),
-            readyMarker?.isMarker(path) != true
+        // Each pattern is matched once (a scan asks this for every file it finds).
+        guard !excludedPrefixes.contains(where: { path.hasPrefix($0) }), readyMarker?.isMarker(path) != true,
+            !patterns.ignoreRules.ignores(path)
         else { return false }
         return patterns.patterns.contains { pattern in
             pattern.matches(path)
@@ -88,7 +89,7 @@ public struct FileReadiness: Sendable {
 
     private(set) var pending: [String: Pending] = [:]
     /// Files submitted (or found in the ledger) during this run, so that a scan does not take them up again.
-    private(set) var settled: [String: FileIdentity] = [:]
+    private(set) var settled = SettledFiles()
     /// Per root: the rule its files were last judged by.
     public private(set) var rootRules: [String: ReadinessRule] = [:]
 
@@ -99,6 +100,9 @@ public struct FileReadiness: Sendable {
         self.rules = rules
         self.roots = patterns.watchRoots.map(\.path).sorted { $0.count > $1.count }
     }
+
+    /// How many files are settled (remembered as submitted or found in the ledger, with their identity).
+    public var settledCount: Int { settled.count }
 
     /// Whether no file is pending.
     public var isIdle: Bool { pending.isEmpty }
@@ -129,10 +133,12 @@ public struct FileReadiness: Sendable {
     /// A scan found these files. New ones (or changed ones) are pending from `now` (their discovery); files with
     /// the identity already submitted are left alone.
     /// - Returns: whether the trigger went from idle to having a pending file.
+    /// - Parameter filtered: the files passed ``filter`` already (a scan through ``FileWatching`` filters on the
+    ///   I/O thread), so they are not matched again.
     @discardableResult
-    public mutating func filesFound(_ files: [ScannedFile], now: Date) -> Bool {
+    public mutating func filesFound(_ files: [ScannedFile], now: Date, filtered: Bool = false) -> Bool {
         let wasIdle = pending.isEmpty
-        for file in files where wants(file.path) {
+        for file in files where filtered || wants(file.path) {
             if settled[file.path] == file.identity { continue }
             if let known = pending[file.path] {
                 if let identity = known.identity, identity != file.identity {
@@ -145,20 +151,54 @@ public struct FileReadiness: Sendable {
         return wasIdle && !pending.isEmpty
     }
 
+    /// Of a scan's files, those the trigger knows nothing of: neither pending nor settled with this identity. Only
+    /// these need the ledger check before ``filesFound(_:now:)``.
+    public func unknown(_ files: [ScannedFile]) -> [ScannedFile] {
+        sorted(files).unknown
+    }
+
+    /// A scan's files in one pass: those pending now, and those the trigger knows nothing of (see
+    /// ``unknown(_:)``); the rest are settled with this identity and need nothing. Handing only the first two
+    /// groups (less the unknown files the ledger holds) to ``filesFound(_:now:filtered:)`` has the same effect as
+    /// handing it all of them.
+    public func sorted(_ files: [ScannedFile]) -> (pending: [ScannedFile], unknown: [ScannedFile]) {
+        var pendingFiles: [ScannedFile] = []
+        var unknownFiles: [ScannedFile] = []
+        for file in files {
+            if pending[file.path] != nil {
+                pendingFiles.append(file)
+            } else if settled[file.path] != file.identity {
+                unknownFiles.append(file)
+            }
+        }
+        return (pendingFiles, unknownFiles)
+    }
+
+    /// These files a scan found are in the ledger with the same identity (the bulk check of a scan): they are
+    /// settled without an inspection, and one pending with exactly this identity (found by an earlier scan) is no
+    /// longer pending. A file pending since an event keeps its place: its inspection drops it if it is unchanged.
+    /// - Parameter filtered: as for ``filesFound(_:now:filtered:)``.
+    public mutating func recordedFound(_ files: [ScannedFile], filtered: Bool = false) {
+        for file in files where filtered || wants(file.path) {
+            settled[file.path] = file.identity
+            if let entry = pending[file.path], entry.identity == file.identity {
+                pending.removeValue(forKey: file.path)
+            }
+        }
+    }
+
     /// A file or a directory was removed: it (and everything below it) is no longer pending, and no longer
     /// remembered as submitted (so the memory holds at most the files that exist).
     public mutating func removed(_ path: String) {
         let wasPending = pending.removeValue(forKey: path) != nil
-        let wasSettled = settled.removeValue(forKey: path) != nil
+        let wasSettled = settled.remove(path)
         // A known file: no directory to clear.
         guard !wasPending, !wasSettled else { return }
         let prefix = path.hasSuffix("/") ? path : path + "/"
         if pending.keys.contains(where: { $0.hasPrefix(prefix) }) {
             pending = pending.filter { !$0.key.hasPrefix(prefix) }
         }
-        if settled.keys.contains(where: { $0.hasPrefix(prefix) }) {
-            settled = settled.filter { !$0.key.hasPrefix(prefix) }
-        }
+        settled.removeAll(under: prefix)
     }
 
     // MARK: - Inspection

@@ -72,4 +72,30 @@ public struct FileTriggerStatus: Sendable, Equatable {
     public var readyMarker: String?
     /// The server's watch hub (watch budget, overflows).
     public var hub: Hub
+    /// The last completed scan of the trigger's roots (the start scan, a rescan, a reconciliation); nil before the
+    /// first has completed.
+    public var lastScan: Scan? = nil
+
+    /// One completed scan.
+    public struct Scan: Sendable, Equatable {
+        /// Scans completed since the trigger started (the start scan is the first).
+        public var count: Int
+        /// When it completed.
+        public var finished: Date
+        /// Seconds it took: the walk and the ledger check.
+        public var seconds: Double
+        /// Input files it found.
+        public var files: Int
+        /// Of those, files it knew nothing of that the ledger holds: settled without an inspection.
+        public var recorded: Int
+
+        /// Creates a scan summary.
+        public init(count: Int, finished: Date, seconds: Double, files: Int, recorded: Int) {
+            self.count = count
+            self.finished = finished
+            self.seconds = seconds
+            self.files = files
+            self.recorded = recorded
+        }
+    }
 }

@@ -98,6 +98,7 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     /// Whether an absolute path matches the pattern. Relative paths, paths ending in `/` and paths with
     /// empty components never match.
     public func matches(_ absolutePath: String) -> Bool {
+        if !isRecursive { return matchesFixedDepth(absolutePath) }
         guard let parts = Self.pathComponents(absolutePath), !parts.isEmpty else { return false }
         return run(parts).contains(components.count)
     }
@@ -111,6 +112,26 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     // MARK: - Matching
+
+    /// ``matches(_:)`` for a pattern without `**`: one component per path component, in order, without building
+    /// the automaton's state sets (a scan asks this for every file it finds).
+    private func matchesFixedDepth(_ path: String) -> Bool {
+        guard path.hasPrefix("/") else { return false }
+        var index = 0
+        for part in path.unicodeScalars.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
+            guard index < components.count, !part.isEmpty else { return false }
+            switch components[index] {
+            case .literal(let literal):
+                guard literal.elementsEqual(part) else { return false }
+            case .wildcard(let compiled):
+                guard compiled.matches(Array(part)) else { return false }
+            case .globstar:
+                return false
+            }
+            index += 1
+        }
+        return index == components.count
+    }
 
     private enum Component: Sendable, Hashable {
         case literal([Unicode.Scalar])

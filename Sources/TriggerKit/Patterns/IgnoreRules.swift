@@ -56,7 +56,11 @@ public struct IgnoreRules: Sendable, Hashable {
 
     /// Whether the file at `path` is ignored, judged by its last component.
     public func ignores(_ path: String) -> Bool {
-        let name = path.unicodeScalars.split(separator: "/").last.map(Array.init) ?? []
+        // The last component, without splitting the whole path (a scan asks this for every file).
+        let scalars = path.unicodeScalars
+        let start = scalars.lastIndex(of: "/").map { scalars.index(after: $0) } ?? scalars.startIndex
+        var name = Array(scalars[start...])
+        if name.isEmpty { name = scalars.split(separator: "/").last.map(Array.init) ?? [] }
         guard !name.isEmpty else { return false }
         if ignoresDotfiles, name.first == "." { return true }
         return compiled.contains { $0.matches(name) }
