@@ -107,24 +107,43 @@ extension EMStore {
         }
     }
 
-    /// The workflows a trigger submitted, latest first, with the files each received.
+    /// The workflows a trigger submitted, latest first, with the files each received. The cost follows `limit`,
+    /// not the length of the history: the fires and the ledger are read newest first (by row id) until `limit`
+    /// workflows are named.
     public func triggerSubmissions(triggerID: Int64, limit: Int) async throws -> [TriggerSubmission] {
         try await pool.read { db in
+            var latest: [String: Double] = [:]
             let fires = try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT workflow_name, MAX(time) AS time FROM (
-                        SELECT workflow_name, time FROM trigger_fire WHERE trigger_id = ?
-                        UNION ALL SELECT workflow_name, recorded AS time FROM trigger_file
-                        WHERE trigger_id = ? AND workflow_name > '')
-                    GROUP BY workflow_name ORDER BY time DESC LIMIT ?
-                    """, arguments: [triggerID, triggerID, limit])
-            return try fires.map { row in
+                sql: "SELECT workflow_name, time FROM trigger_fire WHERE trigger_id = ? ORDER BY id DESC LIMIT ?",
+                arguments: [triggerID, limit])
+            for row in fires {
                 let name: String = row["workflow_name"]
+                latest[name] = max(latest[name] ?? -.infinity, row["time"] as Double)
+            }
+            // Rows of one workflow are written together; `+workflow_name` keeps the (trigger_id, id) index in use
+            // (skip_existing rows have no workflow name).
+            var named = Set<String>()
+            let files = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT workflow_name, recorded FROM trigger_file WHERE trigger_id = ? AND +workflow_name > ''
+                    ORDER BY id DESC
+                    """, arguments: [triggerID])
+            while let row = try files.next() {
+                let name: String = row["workflow_name"]
+                if !named.contains(name) {
+                    if named.count == limit { break }
+                    named.insert(name)
+                }
+                latest[name] = max(latest[name] ?? -.infinity, row["recorded"] as Double)
+            }
+            let chosen = latest.sorted { ($0.value, $0.key) > ($1.value, $1.key) }.prefix(limit)
+            return try chosen.map { name, time in
                 let files = try String.fetchAll(
                     db, sql: "SELECT path FROM trigger_file WHERE trigger_id = ? AND workflow_name = ? ORDER BY path",
                     arguments: [triggerID, name])
-                return TriggerSubmission(workflow: name, time: row["time"], files: files)
+                return TriggerSubmission(workflow: name, time: time, files: files)
             }
         }
     }
