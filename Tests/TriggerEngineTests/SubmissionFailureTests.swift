@@ -14,7 +14,7 @@ struct SubmissionFailureTests {
     }
 
     @Test(
-        "A failing submission is retried with backoff and shown as the reason; nothing is lost", .timeLimit(.minutes(1))
+        "A failing submission is retried with backoff and shown as the reason; nothing is lost", .timeLimit(.minutes(2))
     )
     func retriedWithBackoff() async throws {
         let h = try await TriggerHarness()
