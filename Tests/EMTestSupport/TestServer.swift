@@ -7,6 +7,10 @@ public final class TestServer: @unchecked Sendable {
     public private(set) var port: Int = 0
     public private(set) var process: Process?
     private var output = LockedData()
+    /// The output pipes of every start, kept open until the server object goes: closing a pipe while its
+    /// readability source may still be registered lets libdispatch meet a reused descriptor (a crash in
+    /// `_dispatch_source_refs_finalize_unregistration`, seen once in the chaos test's 50 restarts).
+    private var pipes: [(pipe: Pipe, ended: LockedData)] = []
     /// Extra `service.py` lines.
     public let settings: [String: String]
     /// The environment the server (and so its planners) runs with.
@@ -57,10 +61,18 @@ public final class TestServer: @unchecked Sendable {
         process.standardOutput = pipe
         process.standardError = pipe
         let buffer = output
+        let ended = LockedData()
         pipe.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
-            if !data.isEmpty { buffer.append(data) }
+            if data.isEmpty {
+                // End of output: the source is cancelled from its own handler.
+                handle.readabilityHandler = nil
+                ended.append(Data([1]))
+            } else {
+                buffer.append(data)
+            }
         }
+        pipes.append((pipe, ended))
         try process.run()
         self.process = process
         let deadline = Date().addingTimeInterval(timeout)
@@ -82,10 +94,20 @@ public final class TestServer: @unchecked Sendable {
         guard let process else { return 0 }
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
         process.waitUntilExit()
+        retireOutput()
         self.process = nil
         // The next start of this server prints a new listening line; forget the old one.
         output = LockedData()
         return process.terminationStatus
+    }
+
+    /// After an exit: waits (at most 2 s: a planner the server started may still hold the pipe) for the end of the
+    /// output, then stops reading it. The pipe itself stays open (see ``pipes``).
+    private func retireOutput() {
+        guard let (pipe, ended) = pipes.last else { return }
+        let deadline = Date().addingTimeInterval(2)
+        while ended.string.isEmpty && Date() < deadline { usleep(5_000) }
+        if ended.string.isEmpty { pipe.fileHandleForReading.readabilityHandler = nil }
     }
 
     /// Kills the server with SIGKILL (crash tests).
@@ -93,6 +115,7 @@ public final class TestServer: @unchecked Sendable {
         guard let process else { return }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+        retireOutput()
         self.process = nil
         output = LockedData()
     }
