@@ -166,7 +166,9 @@ func finish(_ transport: any EnsembleManagerTransport) async {
             failure = error
         }
         await finish(transport)
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // "At once": before the 5 s connect timeout, and no retries; the margin is for starting the client's event
+        // loop on a loaded 2-core machine (2.3 s seen there).
+        #expect(ContinuousClock.now - started < .seconds(4))
         #expect(failure == .unreachable(url: "http://127.0.0.1:\(port)/", reason: "connection refused"))
         #expect(
             failure?.description
