@@ -206,24 +206,24 @@ extension EMStore {
     public func workflowPage(ensemble: String, states: [WorkflowState], limit: Int, after: Int64?) async throws
         -> StorePage<WorkflowRecord>
     {
-        try await pool.read { db in
-            let e = try Self.ensemble(db, ensemble)
-            let rows = try Self.pageByID(
-                db, table: "workflow", ensembleID: e.id!, states: states.map(\.rawValue),
-                limit: limit, after: after, as: WorkflowRecord.self)
-            return StorePage(rows: Array(rows.prefix(limit)), more: rows.count > limit)
-        }
+        try await page(of: "workflow", ensemble: ensemble, states: states.map(\.rawValue), limit: limit, after: after)
     }
 
     /// A page of an ensemble's triggers by id (oldest first), in any of `states` (all when empty).
     public func triggerPage(ensemble: String, states: [TriggerState], limit: Int, after: Int64?) async throws
         -> StorePage<TriggerRecord>
     {
+        try await page(of: "trigger", ensemble: ensemble, states: states.map(\.rawValue), limit: limit, after: after)
+    }
+
+    /// A page of an ensemble's rows of `table` by id (see ``pageByID(_:table:ensembleID:states:limit:after:as:)``).
+    func page<R: FetchableRecord & Sendable>(
+        of table: String, ensemble: String, states: [String], limit: Int, after: Int64?
+    ) async throws -> StorePage<R> {
         try await pool.read { db in
             let e = try Self.ensemble(db, ensemble)
             let rows = try Self.pageByID(
-                db, table: "trigger", ensembleID: e.id!, states: states.map(\.rawValue),
-                limit: limit, after: after, as: TriggerRecord.self)
+                db, table: table, ensembleID: e.id!, states: states, limit: limit, after: after, as: R.self)
             return StorePage(rows: Array(rows.prefix(limit)), more: rows.count > limit)
         }
     }

@@ -45,6 +45,22 @@ struct PageOptions: ParsableArguments {
         (states.isEmpty ? [] : ["-s", states.joined(separator: ",")]) + (limit.map { ["--limit", String($0)] } ?? [])
     }
 
+    /// The listed resources of a reply: Pegasus' array when not paged, else the page's items and its cursor.
+    func list<Item: Decodable, Page: Decodable>(
+        _ reply: EnsembleManagerAPI.Reply, page _: Page.Type, items: (Page) -> [Item], next: (Page) -> String?
+    ) throws(ClientFailure) -> (items: [Item], next: String?) {
+        guard isPaged else { return (try reply.decode([Item].self), nil) }
+        let decoded = try reply.decode(Page.self)
+        return (items(decoded), next(decoded))
+    }
+
+    /// After a page with more to come: the command that lists the next one.
+    func writeNextPage(_ next: String?, verb: String, long: Bool, ensemble: String, _ session: Session) {
+        guard let next else { return }
+        let command = ["pegasus-em", verb] + (long ? ["-l"] : []) + [ensemble] + repeated
+        session.write(session.formatter.nextPage(command, after: next))
+    }
+
     /// Pegasus' workflow states.
     static let workflowStates = [
         "READY", "PLANNING", "PLAN_FAILED", "QUEUED", "RUN_FAILED", "RUNNING", "FAILED", "SUCCESSFUL", "ABORTED",

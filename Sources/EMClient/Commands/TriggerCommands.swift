@@ -254,21 +254,9 @@ public struct TriggersCommand: ClientCommand {
     public func perform(_ session: Session) async throws(ClientFailure) {
         let reply = try await session.api.request("GET", ["ensembles", arguments[0], "triggers"], query: page.query)
         if output.json { return session.writeJSON(reply) }
-        let triggers: [TriggerResource]
-        let next: String?
-        if page.isPaged {
-            let decoded = try reply.decode(TriggerPage.self)
-            triggers = decoded.triggers
-            next = decoded.next
-        } else {
-            triggers = try reply.decode([TriggerResource].self)
-            next = nil
-        }
+        let (triggers, next) = try page.list(reply, page: TriggerPage.self, items: \.triggers, next: \.next)
         session.write(long ? session.formatter.triggersLong(triggers) : session.formatter.triggers(triggers))
-        if let next {
-            let command = ["pegasus-em", "triggers"] + (long ? ["-l"] : []) + [arguments[0]] + page.repeated
-            session.write(session.formatter.nextPage(command, after: next))
-        }
+        page.writeNextPage(next, verb: "triggers", long: long, ensemble: arguments[0], session)
     }
 }
 

@@ -97,21 +97,9 @@ public struct WorkflowsCommand: ClientCommand {
     public func perform(_ session: Session) async throws(ClientFailure) {
         let reply = try await session.api.request("GET", ["ensembles", arguments[0], "workflows"], query: page.query)
         if output.json { return session.writeJSON(reply) }
-        let workflows: [WorkflowResource]
-        let next: String?
-        if page.isPaged {
-            let decoded = try reply.decode(WorkflowPage.self)
-            workflows = decoded.workflows
-            next = decoded.next
-        } else {
-            workflows = try reply.decode([WorkflowResource].self)
-            next = nil
-        }
+        let (workflows, next) = try page.list(reply, page: WorkflowPage.self, items: \.workflows, next: \.next)
         session.write(long ? session.formatter.workflowsLong(workflows) : session.formatter.workflows(workflows))
-        if let next {
-            let command = ["pegasus-em", "workflows"] + (long ? ["-l"] : []) + [arguments[0]] + page.repeated
-            session.write(session.formatter.nextPage(command, after: next))
-        }
+        page.writeNextPage(next, verb: "workflows", long: long, ensemble: arguments[0], session)
     }
 }
 
