@@ -63,7 +63,12 @@ echo "== the server against its OpenAPI document (schemathesis)"
 tools/openapi-check/run-schemathesis.sh 2>&1 | tee "$logs/openapi.log" || failed+=(openapi)
 
 echo "== Apache httpd accepts the shipped reverse-proxy configuration (apachectl -t)"
-PEGASUS_INSTALL_APACHE=1 tools/deployment-check/check-apache-config.sh || failed+=(apache-config)
+PEGASUS_INSTALL_APACHE=1 tools/deployment-check/check-apache-config.sh 2>&1 | tee "$logs/apache-config.log" \
+    || failed+=(apache-config)
+
+echo "== pegasus-service behind a private Apache httpd: real requests through the shipped virtual host"
+PEGASUS_INSTALL_APACHE=1 tools/deployment-check/run-apache-deployment.sh 2>&1 | tee "$logs/apache-deployment.log" \
+    || failed+=(apache-deployment)
 
 echo "== trigger chaos test (SIGKILL at random moments while files arrive)"
 PEGASUS_EM_CHAOS=1 swift test --skip-build --filter Chaos 2>&1 | tee "$logs/Chaos.log" || failed+=(Chaos)
@@ -81,7 +86,7 @@ if [ ${#failed[@]} -gt 0 ]; then
     for step in "${failed[@]}"; do
         [ -f "$logs/$step.log" ] || continue
         echo "== what failed in $step"
-        grep -E '✘|error:|Fatal error|failed \(|Test .* recorded an issue|^- ST[0-9]+ |^_+ [A-Z]+ /|openapi-check: FAILED' "$logs/$step.log" | head -40 || true
+        grep -E '✘|error:|Fatal error|failed \(|Test .* recorded an issue|^- ST[0-9]+ |^_+ [A-Z]+ /|openapi-check: FAILED|FAILED:' "$logs/$step.log" | head -40 || true
     done
     echo "FAILED: ${failed[*]}"
     exit 1
