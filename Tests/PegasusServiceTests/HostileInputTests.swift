@@ -108,9 +108,15 @@ import Testing
         await #expect(throws: UserDataFailure.self) {
             try await foreign.readFile(root: temp.path, path: "mine.db", limit: 10)
         }
-        // A link in the user's directory to a file of someone else is judged by the file it leads to.
-        try FileManager.default.createSymbolicLink(atPath: temp.file("passwd.db"), withDestinationPath: "/etc/passwd")
-        await #expect(throws: UserDataFailure.self) { try await owned.query(temp.file("passwd.db"), sql) }
+        // A link in the user's directory to a database of someone else is judged by the file it leads to: a
+        // valid database owned by the stranger, which the stranger's reader reads (so only the owner check can
+        // refuse it to the user).
+        try await MasterFixture.make(temp.file("theirs.db"), labels: ["theirs"])
+        try #require(chown(temp.file("theirs.db"), stranger, getgid()) == 0, "chown needs root: errno \(errno)")
+        #expect(try await foreign.query(temp.file("theirs.db"), sql).rows.count == 1)
+        try FileManager.default.createSymbolicLink(
+            atPath: temp.file("link.db"), withDestinationPath: temp.file("theirs.db"))
+        await #expect(throws: UserDataFailure.self) { try await owned.query(temp.file("link.db"), sql) }
     }
 
     @Test func aFIFOIsRefusedWithoutWaitingForAWriter() async throws {
