@@ -76,6 +76,17 @@ PEGASUS_EM_CHAOS=1 swift test --skip-build --filter Chaos 2>&1 | tee "$logs/Chao
 echo "== headless-browser test of the dashboard"
 tools/browser-test/run-browser-test.sh || failed+=(Browser)
 
+echo "== skipped tests (none may be, except those in scripts/allowed-skips.txt)"
+allowed=$(sed -nE 's/^([^#].*[^[:space:]])[[:space:]]+#[[:space:]].*$/\1/p' scripts/allowed-skips.txt)
+skipped=$(cat "$logs"/*.log | grep -aE '^➜ (Test|Suite) .* skipped' | sed -E 's/^➜ //; s/ skipped.*$//' | sort -u || true)
+unexpected=$(comm -23 <(printf '%s\n' "$skipped" | sed '/^$/d') <(printf '%s\n' "$allowed" | sed '/^$/d' | sort -u))
+echo "skipped: $(printf '%s\n' "$skipped" | sed '/^$/d' | wc -l) (allowed: $(printf '%s\n' "$allowed" | sed '/^$/d' | wc -l))"
+[ -z "$skipped" ] || printf '%s\n' "$skipped" | sed 's/^/  /'
+if [ -n "$unexpected" ]; then
+    printf '%s\n' "$unexpected" | sed 's/^/not allowed to skip: /' | tee "$logs/skipped-tests.log"
+    failed+=(skipped-tests)
+fi
+
 echo "== release build (what trigger-bench runs and the Debian package ships; warnings are errors there too)"
 swift build -c release || failed+=(release-build)
 
@@ -86,7 +97,7 @@ if [ ${#failed[@]} -gt 0 ]; then
     for step in "${failed[@]}"; do
         [ -f "$logs/$step.log" ] || continue
         echo "== what failed in $step"
-        grep -E '✘|error:|Fatal error|failed \(|Test .* recorded an issue|^- ST[0-9]+ |^_+ [A-Z]+ /|openapi-check: FAILED|FAILED:' "$logs/$step.log" | head -40 || true
+        grep -E '✘|error:|Fatal error|failed \(|Test .* recorded an issue|^- ST[0-9]+ |^_+ [A-Z]+ /|openapi-check: FAILED|FAILED:|not allowed to skip' "$logs/$step.log" | head -40 || true
     done
     echo "FAILED: ${failed[*]}"
     exit 1
