@@ -64,7 +64,7 @@ let package = Package(
         .target(
             name: "EnsembleServer",
             dependencies: [
-                "EnsembleCore", "EnsembleStore", "PegasusAuth", "PegasusConfig", "TriggerKit",
+                "EnsembleCore", "EnsembleStore", "PegasusAuth", "PegasusConfig", "TriggerKit", "Watchers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -2,15 +2,21 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// One dedicated thread that runs blocking work (stat, probes, directory scans) for async callers, in FIFO order.
+/// Threads that run blocking work (stat, probes, directory scans) for async callers.
 ///
 /// The Swift concurrency pool has one thread per core (two here): a blocking syscall there stalls every task of
 /// the process. `run` enqueues the closure, suspends the caller without holding a pool thread, and resumes it
-/// with the result once the worker thread has run it. Work items run one at a time, in the order `run` was
-/// called. Cancelling the calling task does not cancel queued work: it runs, and the caller gets the result.
+/// with the result once a worker thread has run it. Cancelling the calling task does not cancel queued work: it
+/// runs, and the caller gets the result.
 ///
-/// Lifetime: the thread exits after `shutdown()` or when the worker is released, in both cases after running
-/// the work already queued (each queued caller is resumed). The thread holds only the queue, never the
+/// Threads: by default one dedicated thread, so work items run one at a time, in the order `run` was called.
+/// With `maxThreads` above one the worker is elastic: work items start in the order `run` was called, each on an
+/// idle thread, or on a new one while fewer than `maxThreads` exist, so one item stuck in a syscall (a directory
+/// scan on a hung NFS mount) holds one thread and the others go on; only `maxThreads` stuck items at once make
+/// later work wait. A thread idle for `idleTimeout` exits (a new one starts on demand).
+///
+/// Lifetime: the threads exit after `shutdown()` or when the worker is released, in both cases after running
+/// the work already queued (each queued caller is resumed). The threads hold only the queue, never the
 /// `BlockingWorker`, so releasing the last reference is enough; no thread is leaked per worker.
 ///
 /// After `shutdown()`, `run` still works and still never blocks the caller's thread: each call then gets a
@@ -20,12 +26,17 @@ public final class BlockingWorker: Sendable {
     public let name: String
     private let queue: WorkQueue
 
-    /// Starts the worker thread, named `name` cut to 15 bytes (the Linux limit; `top -H`, `/proc/self/task/*/comm`).
-    public init(name: String) {
+    /// A worker whose threads are named `name` cut to 15 bytes (the Linux limit; `top -H`,
+    /// `/proc/self/task/*/comm`).
+    /// - Parameters:
+    ///   - maxThreads: how many threads may run work at once (1: one dedicated thread, strict FIFO).
+    ///   - idleTimeout: how long a thread waits for work before it exits; nil: never (the thread stays).
+    public init(name: String, maxThreads: Int = 1, idleTimeout: Duration? = nil) {
+        precondition(maxThreads >= 1, "a worker needs at least one thread")
         self.name = name
-        let queue = WorkQueue()
-        self.queue = queue
-        Self.startThread(named: name) { queue.serve() }
+        queue = WorkQueue(maxThreads: maxThreads, idleTimeout: idleTimeout) { serve in
+            Self.startThread(named: name, body: serve)
+        }
     }
 
     deinit {
@@ -65,7 +76,7 @@ public final class BlockingWorker: Sendable {
     /// new thread it reaches the kernel only if `start()` has already recorded the pthread, which races with the
     /// thread's first instructions (the thread then keeps its creator's name, e.g. "oot.default-qos"). So the
     /// thread calls `pthread_setname_np` itself (not exported by Glibc's Swift module: looked up with `dlsym`).
-    private static func startThread(named name: String, body: @escaping @Sendable () -> Void) {
+    static func startThread(named name: String, body: @escaping @Sendable () -> Void) {
         var bytes = Array(name.utf8.prefix(15))
         while !bytes.isEmpty && String(validating: bytes, as: UTF8.self) == nil { bytes.removeLast() }
         let kernelName = String(decoding: bytes, as: UTF8.self)
@@ -84,8 +95,11 @@ public final class BlockingWorker: Sendable {
         unsafeBitCast($0, to: SetThreadName.self)
     }
 
-    /// Work queued and not yet taken by the thread (for tests).
+    /// Work queued and not yet taken by a thread (for tests).
     var queuedCount: Int { queue.queuedCount }
+
+    /// The threads now running or waiting for work (for tests).
+    var threadCount: Int { queue.threadCount }
 
     /// Stops accepting work for the thread: the work already queued still runs, then the thread exits.
     /// Idempotent. Later `run` calls each get a thread of their own (see the type's documentation).
@@ -94,7 +108,7 @@ public final class BlockingWorker: Sendable {
     }
 }
 
-private typealias Job = @Sendable () -> Void
+typealias Job = @Sendable () -> Void
 
 /// One cancellable call of ``BlockingWorker/runUnlessCancelled(_:)``: its caller is resumed exactly once, with
 /// nil if it was cancelled before the work started, else with the work's result.
@@ -143,94 +157,5 @@ private final class Ticket<T: Sendable>: Sendable {
             return s.continuation
         }
         waiting?.resume(returning: value)
-    }
-}
-
-/// The queue shared by the caller side and the worker thread.
-///
-/// The state is guarded by a `Mutex`; the thread parks on a POSIX semaphore rather than a condition variable,
-/// because a condition variable must be paired with its own pthread mutex and cannot wait on a
-/// `Synchronization.Mutex`. The semaphore cannot lose a wake-up: a `sem_post` made before the thread reaches
-/// `sem_wait` is remembered. It is posted only when the thread has announced (under the lock) that it is
-/// about to sleep, so a busy queue costs no syscall per item.
-private final class WorkQueue: Sendable {
-    private struct State {
-        var jobs: [Job] = []
-        var sleeping = false
-        var isShutdown = false
-    }
-
-    private let state = Mutex(State())
-    private let wakeup = Semaphore()
-
-    /// Appends `job` unless the queue is shut down; returns whether it was accepted.
-    func enqueue(_ job: @escaping Job) -> Bool {
-        let (accepted, wake) = state.withLock { state -> (Bool, Bool) in
-            guard !state.isShutdown else { return (false, false) }
-            state.jobs.append(job)
-            let wake = state.sleeping
-            state.sleeping = false
-            return (true, wake)
-        }
-        if wake { wakeup.post() }
-        return accepted
-    }
-
-    var queuedCount: Int { state.withLock { $0.jobs.count } }
-
-    func shutdown() {
-        let wake = state.withLock { state -> Bool in
-            state.isShutdown = true
-            let wake = state.sleeping
-            state.sleeping = false
-            return wake
-        }
-        if wake { wakeup.post() }
-    }
-
-    /// The thread's body: runs batches of jobs in order until shut down and empty.
-    func serve() {
-        var batch: [Job] = []
-        while true {
-            let exit = state.withLock { state -> Bool in
-                if state.jobs.isEmpty {
-                    if state.isShutdown { return true }
-                    state.sleeping = true
-                } else {
-                    swap(&batch, &state.jobs)
-                }
-                return false
-            }
-            if exit { return }
-            if batch.isEmpty {
-                wakeup.wait()
-                continue
-            }
-            for job in batch { job() }
-            batch.removeAll(keepingCapacity: true)
-        }
-    }
-}
-
-/// A POSIX counting semaphore in stable memory.
-private final class Semaphore: @unchecked Sendable {
-    // sem_t must not move once initialised: allocate it instead of storing it inline.
-    private let semaphore = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
-
-    init() {
-        sem_init(semaphore, 0, 0)
-    }
-
-    deinit {
-        sem_destroy(semaphore)
-        semaphore.deallocate()
-    }
-
-    func post() {
-        sem_post(semaphore)
-    }
-
-    func wait() {
-        while sem_wait(semaphore) != 0 && errno == EINTR {}
     }
 }

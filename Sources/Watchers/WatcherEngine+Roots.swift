@@ -51,11 +51,10 @@ extension WatcherEngine {
         case .inotify:
             return inotify == nil ? inotifyUnavailableReason : nil
         case .automatic:
-            if inotify == nil { return inotifyUnavailableReason }
             if let type = FileSystemKind.magic(path: roots[id]!.path), FileSystemKind.classify(type: type).isNetwork {
                 return FileSystemKind.pollingReason(type: type)
             }
-            return nil
+            return inotify == nil ? inotifyUnavailableReason : nil
         }
     }
 
@@ -141,13 +140,12 @@ extension WatcherEngine {
     private func waitReason(_ id: RootID, ancestor: String) -> String? {
         let mode = roots[id]!.mode
         if mode == .polling { return "forced by configuration" }
-        if inotify == nil { return inotifyUnavailableReason }
         if mode == .automatic, let type = FileSystemKind.magic(path: ancestor),
             FileSystemKind.classify(type: type).isNetwork
         {
             return FileSystemKind.pollingReason(type: type, at: ancestor)
         }
-        return nil
+        return inotify == nil ? inotifyUnavailableReason : nil
     }
 
     private func attachAncestor(_ id: RootID, at path: String) {

@@ -244,13 +244,13 @@ struct MasterDatabaseTests {
             try state(5, "WORKFLOW_TERMINATED", t0, 0)
         }
         let master = MasterDatabase(path: path)
-        let states = try master.states(Dictionary(uniqueKeysWithValues: uuids.map { ($0, t0 + 0.4) }))
+        let states = try await master.states(Dictionary(uniqueKeysWithValues: uuids.map { ($0, t0 + 0.4) }))
         #expect(states[uuids[0]] == .unknown)
         #expect(states[uuids[1]] == .running)
         #expect(states[uuids[2]] == .terminated(status: 0))
         #expect(states[uuids[3]] == .terminated(status: 1))
         #expect(states[uuids[4]] == .running)
         #expect(states[uuids[5]] == .terminated(status: 0))
-        #expect(try MasterDatabase(path: temp.file("none.db")).states([uuids[1]: t0]) == [uuids[1]: .unknown])
+        #expect(try await MasterDatabase(path: temp.file("none.db")).states([uuids[1]: t0]) == [uuids[1]: .unknown])
     }
 }

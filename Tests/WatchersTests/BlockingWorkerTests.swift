@@ -97,6 +97,67 @@ struct BlockingWorkerTests {
         #expect(await worker.run { currentThreadID() } != caller)
     }
 
+    /// An elastic worker: a stuck item holds one thread, the next items run on others meanwhile; at the limit,
+    /// work waits for a thread to finish.
+    @Test func aStuckItemDoesNotHoldUpTheOthersUpToTheThreadLimit() async {
+        let worker = BlockingWorker(name: "bw-elastic", maxThreads: 2, idleTimeout: .seconds(30))
+        let release = Locked(0)
+        let stuck = Locked(0)
+        @Sendable func stuckItem(_ index: Int) -> Int {
+            stuck.withLock { $0 += 1 }
+            while release.withLock({ $0 }) < index { usleep(1_000) }
+            return index
+        }
+        async let first = worker.run { stuckItem(1) }
+        while stuck.withLock({ $0 }) < 1 { await Task.yield() }
+        // One thread is stuck: others still answer, on the second thread.
+        for index in 0..<50 { #expect(await worker.run { index } == index) }
+        #expect(worker.threadCount == 2)
+        async let second = worker.run { stuckItem(2) }
+        while stuck.withLock({ $0 }) < 2 { await Task.yield() }
+        // Both threads stuck: the next item waits in the queue until one of them is free.
+        async let third = worker.run { 3 }
+        while worker.queuedCount < 1 { await Task.yield() }
+        try? await Task.sleep(for: .milliseconds(50))
+        #expect(worker.queuedCount == 1, "no third thread beyond maxThreads")
+        release.withLock { $0 = 1 }
+        #expect(await third == 3)
+        #expect(await first == 1)
+        release.withLock { $0 = 2 }
+        #expect(await second == 2)
+    }
+
+    /// Idle threads exit after the idle timeout, and new work starts a thread again; many callers racing with
+    /// threads timing out (a 1 ms timeout) each get their own result.
+    @Test func idleThreadsExitAndComeBackOnDemand() async throws {
+        let worker = BlockingWorker(name: "bw-idle", maxThreads: 4, idleTimeout: .milliseconds(100))
+        #expect(await worker.run { 7 } == 7)
+        #expect(worker.threadCount <= 1, "one thread for one item at a time (it may have left already)")
+        let deadline = ContinuousClock.now + .seconds(10)
+        while worker.threadCount > 0 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(worker.threadCount == 0)
+        #expect(await worker.run { 8 } == 8)
+
+        let racing = BlockingWorker(name: "bw-race", maxThreads: 8, idleTimeout: .milliseconds(1))
+        for round in 0..<20 {
+            let results = await withTaskGroup(of: (Int, Int).self) { group in
+                for index in 0..<500 {
+                    group.addTask {
+                        if index % 50 == 0 { try? await Task.sleep(for: .milliseconds(2)) }
+                        return (index, await racing.run { index * 3 + round })
+                    }
+                }
+                var results: [Int: Int] = [:]
+                for await (index, value) in group { results[index] = value }
+                return results
+            }
+            #expect(results.count == 500 && results.allSatisfy { $0.value == $0.key * 3 + round })
+            #expect(racing.threadCount <= 8)
+        }
+    }
+
     /// 100 workers created, used and released: their threads exit (no thread leaked per worker).
     @Test func releasedWorkersDoNotLeakThreads() async throws {
         let prefix = "bw-leak-\(UInt32.random(in: 0..<1000))"

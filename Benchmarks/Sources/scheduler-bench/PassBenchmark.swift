@@ -139,7 +139,7 @@ enum PassBenchmark {
             let runs = Dictionary(
                 uniqueKeysWithValues: workflows.compactMap { w in w.wfUUID.map { ($0, w.runStartedAt ?? 0) } })
             t = ContinuousClock.now
-            _ = try master.states(runs)
+            _ = try await master.states(runs)
             masterReads.append(ContinuousClock.now - t)
         }
 

@@ -1,12 +1,18 @@
 import Foundation
 import GRDB
+import Watchers
 
 /// Read-only access to Pegasus' master database (`master_workflow`, `master_workflowstate`), written by
 /// pegasus-monitord. The EM learns from it when a workflow terminates.
+///
+/// The file belongs to another process and often sits in a network home directory: every read and `stat` of it
+/// runs on a thread of its own (``BlockingWorker``), never on the Swift concurrency pool, so a locked database
+/// (up to the 5 s busy timeout) or a hung mount holds up only the scheduler's wait for it, never the REST API.
 public final class MasterDatabase: @unchecked Sendable {
     public let path: String
     private let lock = NSLock()
     private var queue: DatabaseQueue?
+    private let worker = BlockingWorker(name: "pegasus-em.master")
 
     public init(path: String) {
         self.path = path
@@ -28,7 +34,28 @@ public final class MasterDatabase: @unchecked Sendable {
     ///   - runs: wf_uuid → the epoch time pegasus-run was started.
     ///   - minimumRestartCounts: wf_uuid → the DAGMan restart count of the current run (the EM's run count - 1):
     ///     rows of earlier runs are ignored even when they fall in the same whole second as this run's start.
-    public func states(_ runs: [String: Double], minimumRestartCounts: [String: Int] = [:]) throws -> [String: RunState]
+    public func states(_ runs: [String: Double], minimumRestartCounts: [String: Int] = [:]) async throws
+        -> [String: RunState]
+    {
+        try await worker.run { Result { try self.readStates(runs, minimumRestartCounts: minimumRestartCounts) } }.get()
+    }
+
+    /// Modification times and sizes of the database and its WAL (0 when missing): they change when monitord
+    /// writes. Read on the database's thread.
+    public func stamp() async -> [Int] {
+        await worker.run {
+            // FileManager rather than stat(2): `stat` and `timespec` fail MemberImportVisibility in release builds.
+            [self.path, self.path + "-wal"].map { path in
+                guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return 0 }
+                let mtime = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+                let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+                return Int(mtime * 1_000_000_000) &+ size
+            }
+        }
+    }
+
+    /// ``states(_:minimumRestartCounts:)`` on the calling thread (the database's worker).
+    private func readStates(_ runs: [String: Double], minimumRestartCounts: [String: Int]) throws -> [String: RunState]
     {
         guard !runs.isEmpty else { return [:] }
         guard FileManager.default.fileExists(atPath: path) else {

@@ -97,7 +97,12 @@ public actor WorkflowScheduler: Service, WorkflowControl {
     func waitForWork(_ watch: Watch) async {
         let start = ContinuousClock.now
         let limit = watch.retrySoon ? Duration.seconds(1) : configuration.interval
-        let masterStamp = watch.monitoring ? (watch.masterStamp ?? masterDBStamp()) : nil
+        let masterStamp: [Int]?
+        if watch.monitoring {
+            if let stamp = watch.masterStamp { masterStamp = stamp } else { masterStamp = await master.stamp() }
+        } else {
+            masterStamp = nil
+        }
         while ContinuousClock.now - start < limit {
             let polling = !watch.jobs.isEmpty || watch.monitoring
             let step = polling ? (watch.jobs.isEmpty ? .milliseconds(250) : configuration.jobPoll) : limit
@@ -107,19 +112,8 @@ public actor WorkflowScheduler: Service, WorkflowControl {
             for entry in watch.jobs {
                 if now > entry.deadline || entry.job.status(resultFile: entry.resultFile) != .running { return }
             }
-            if watch.monitoring && masterDBStamp() != masterStamp { return }
+            if watch.monitoring, await master.stamp() != masterStamp { return }
             if let wakeAt = watch.wakeAt, now >= wakeAt { return }
-        }
-    }
-
-    /// Modification times of the master DB and its WAL: they change when monitord writes.
-    nonisolated func masterDBStamp() -> [Int] {
-        // FileManager rather than stat(2): `stat` and `timespec` fail MemberImportVisibility in release builds.
-        [master.path, master.path + "-wal"].map { path in
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return 0 }
-            let mtime = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
-            return Int(mtime * 1_000_000_000) &+ size
         }
     }
 
@@ -231,11 +225,11 @@ public actor WorkflowScheduler: Service, WorkflowControl {
         // Completion of running workflows, from the master DB.
         if !monitorRuns.isEmpty {
             watch.monitoring = true
-            watch.masterStamp = masterDBStamp()
+            watch.masterStamp = await master.stamp()
             for w in current where w.state == .running {
                 if let uuid = w.wfUUID { restartCounts[uuid] = max(0, w.runCount - 1) }
             }
-            let states = try master.states(monitorRuns, minimumRestartCounts: restartCounts)
+            let states = try await master.states(monitorRuns, minimumRestartCounts: restartCounts)
             for (i, w) in current.enumerated() where w.state == .running && w.job == nil {
                 guard let uuid = w.wfUUID, let state = states[uuid] else { continue }
                 if state == .unknown, w.diagnostic == nil, let started = w.runStartedAt {

@@ -176,7 +176,7 @@ struct FileLatencies: Sendable {
 extension FileWatching {
     /// The watch hub's numbers (watches, limit, polled roots, overflows), read when metrics are scraped.
     public var hubStatus: FileTriggerStatus.Hub {
-        FileTriggerStatus.Hub(hub.status())
+        FileTriggerStatus.Hub(status())
     }
 }
 

@@ -124,9 +124,10 @@ public actor TriggerRunner {
 
     /// A file trigger: subscribes to the hub, feeds its events to the machine, and runs the loop.
     private func runWatching(_ options: FileTriggerOptions, _ watching: FileWatching) async {
-        let subscription = watching.hub.subscribe(roots: options.roots, options: options.watch)
+        let subscribed = await watching.subscribe(roots: options.roots, options: options.watch)
+        let subscription = subscribed.subscription
         self.subscription = subscription
-        defer { subscription.cancel() }
+        defer { watching.unsubscribe(subscribed) }
         // A first scan before the first tick (the hub's own "initial scan" follows once the watches are in place,
         // and covers what appears in between).
         await scan(options.roots, options, watching)
@@ -436,7 +437,7 @@ public actor TriggerRunner {
             oldestPendingAge: files.oldestPending.map { now.timeIntervalSince($0) },
             nextFire: machine.liveNextFire(now: now), quietPeriod: options.rules.quietPeriod,
             settle: options.rules.settle, readyMarker: options.rules.readyMarker?.glob,
-            hub: FileTriggerStatus.Hub(watching.hub.status()), lastScan: lastScan)
+            hub: FileTriggerStatus.Hub(watching.status()), lastScan: lastScan)
     }
 
     /// The live next fire (file and time triggers).

@@ -69,6 +69,13 @@ public final class WatchHub: Sendable {
         WatchSubscription(core: core, roots: roots, options: options, endsHub: false)
     }
 
+    /// A hub for roots that are polled (on network or FUSE filesystems): its own thread, named `threadName`, and
+    /// no inotify instance, so that a hung mount stalls only the subscriptions of this hub, never another hub's
+    /// inotify roots.
+    public static func polling(configuration: WatchHubConfiguration, threadName: String) -> WatchHub {
+        WatchHub(configuration: configuration, opensInotify: false, threadName: threadName)
+    }
+
     /// Subscribes the single subscriber of a ``DirectoryWatcher``: ending its stream shuts the hub down.
     func subscribeOwner(roots: [WatchRoot], options: SubscriptionOptions) -> WatchSubscription {
         WatchSubscription(core: core, roots: roots, options: options, endsHub: true)
