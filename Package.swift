@@ -55,6 +55,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "EnsembleCore", swiftSettings: swiftSettings),
+        .target(
+            name: "HTTPServing",
+            dependencies: [
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "PegasusAuth", dependencies: ["CPAM"], swiftSettings: swiftSettings),
         .target(
             name: "EnsembleStore",
@@ -64,7 +74,7 @@ let package = Package(
         .target(
             name: "EnsembleServer",
             dependencies: [
-                "EnsembleCore", "EnsembleStore", "PegasusAuth", "PegasusConfig", "TriggerKit",
+                "EnsembleCore", "EnsembleStore", "HTTPServing", "PegasusAuth", "PegasusConfig", "TriggerKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -103,7 +113,8 @@ let package = Package(
         .target(
             name: "PegasusService",
             dependencies: [
-                "EnsembleCore", "EnsembleStore", "PegasusAuth", "PegasusConfig", "TriggerKit", "Watchers",
+                "EnsembleCore", "EnsembleStore", "HTTPServing", "PegasusAuth", "PegasusConfig", "TriggerKit",
+                "Watchers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,6 +1,7 @@
 import EnsembleCore
 import EnsembleStore
 import Foundation
+import HTTPServing
 import Hummingbird
 import Logging
 import PegasusAuth
@@ -70,6 +71,7 @@ public struct EnsembleServerRunner: Sendable {
             fallbackHost: "\(host):\(port)", metrics: MetricsEndpoint(metrics: metrics, hub: components.hubStatus))
         let app = Application(
             router: api.router(),
+            server: .http1Connections(),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             services: components.services,
             onServerRunning: { channel in
