@@ -33,11 +33,20 @@ public struct TriggerEngine: TriggerControl {
             restore: {
                 // Moves into processed/ that a crash interrupted are finished before anything else.
                 await mover.moveRecorded()
-                return try await store.runningTriggers().compactMap { entry in
-                    try? Self.spec(
-                        entry.trigger, ensemble: entry.ensemble, reconcileInterval: reconcileInterval,
-                        excluded: excluded)
+                var specs: [TriggerSpec] = []
+                for entry in try await store.runningTriggers() {
+                    do {
+                        specs.append(
+                            try Self.spec(
+                                entry.trigger, ensemble: entry.ensemble, reconcileInterval: reconcileInterval,
+                                excluded: excluded))
+                    } catch {
+                        // A definition that no longer builds (edited store, a rule tightened since) would otherwise
+                        // stay RUNNING without running: it fails, visibly, with the reason.
+                        try await Self.failUnrestorable(entry.trigger, ensemble: entry.ensemble, error, store, logger)
+                    }
                 }
+                return specs
             },
             reload: { id in
                 guard let (ensemble, t) = try await store.trigger(id: id), t.state.isLive else { return nil }
@@ -46,6 +55,18 @@ public struct TriggerEngine: TriggerControl {
             changes: store.triggerChanges.changes,
             onCycle: { health.cycle("triggers") }, metrics: metrics)
         health.register("triggers")
+    }
+
+    /// Marks a stored live trigger whose definition cannot be restored FAILED, with the reason in its row, its
+    /// history (`failed`) and the log.
+    static func failUnrestorable(
+        _ trigger: TriggerRecord, ensemble: String, _ error: any Error, _ store: EMStore, _ logger: Logger
+    ) async throws {
+        let reason = "cannot restore at start: \(error)"
+        logger.error(
+            "trigger marked FAILED: its stored definition cannot be restored",
+            metadata: ["trigger": "\(ensemble).\(trigger.name)", "error": "\(error)"])
+        _ = try await store.setTriggerState(id: trigger.id!, .failed, reason: reason, event: "failed")
     }
 
     /// Builds TriggerKit's view of a stored trigger.
