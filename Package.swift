@@ -209,8 +209,8 @@ let package = Package(
         .testTarget(
             name: "EnsembleServerTests",
             dependencies: [
-                "EnsembleCore", "EnsembleServer", "EnsembleStore", "EMTestSupport", "PegasusAuth", "PegasusConfig",
-                "TriggerKit",
+                "EnsembleCore", "EnsembleServer", "EnsembleStore", "EMTestSupport", "HTTPServing", "PegasusAuth",
+                "PegasusConfig", "TriggerKit",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -53,7 +53,8 @@ public struct HTTP1ServerChannel: ServerChildChannel, HTTPChannelHandler {
 
 /// Decides, once when a connection opens, how its requests are answered; given the peer's and the server's
 /// addresses.
-public typealias ConnectionScreen = @Sendable (_ remote: SocketAddress?, _ local: SocketAddress?) async ->
+public typealias ConnectionScreen =
+    @Sendable (_ remote: SocketAddress?, _ local: SocketAddress?) async ->
     ConnectionAnswer
 
 /// What a ``ConnectionScreen`` decided.

@@ -103,7 +103,8 @@ struct HTTPConnectionTests {
         let request11 = "GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n"
         let open = try await exchange(port: port, tls: tls, wait: 1.5, [request11, request11])
         #expect(open.replies.count == 2)
-        #expect(open.replies.allSatisfy { $0.status.hasPrefix("HTTP/1.1 \(status)") && $0.headers["connection"] == nil })
+        #expect(
+            open.replies.allSatisfy { $0.status.hasPrefix("HTTP/1.1 \(status)") && $0.headers["connection"] == nil })
         #expect(!open.closed, "HTTP/1.1 keeps the connection")
         // HTTP/1.1 with `Connection: close`: closed, and said so.
         let closing = try await exchange(

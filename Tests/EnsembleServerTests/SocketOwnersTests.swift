@@ -1,4 +1,6 @@
 import Foundation
+import HTTPServing
+import Hummingbird
 import Logging
 import NIOCore
 import Testing
@@ -111,7 +113,9 @@ struct SocketOwnersTests {
         #expect(Access.verdict(for: .remote, owner: 1000, ownerName: "alice") == .serve)
         #expect(
             Access.verdict(for: .user(uid: 1001, name: "eve"), owner: 1000, ownerName: "alice")
-                == .refuse("User eve (uid 1001) may not use the ensemble manager of alice: only alice and root may connect to it"))
+                == .refuse(
+                    "User eve (uid 1001) may not use the ensemble manager of alice: only alice and root may connect to it"
+                ))
         #expect(
             Access.verdict(for: .user(uid: 1001, name: "eve"), owner: 0, ownerName: "root")
                 == .refuse("User eve (uid 1001) may not use the ensemble manager of root: only root may connect to it"))
@@ -122,6 +126,38 @@ struct SocketOwnersTests {
                 ))
     }
 
+    @Test func aRefusedConnectionStillReachesTheOpenRoutes() async throws {
+        func request(_ path: String) -> Request {
+            Request(
+                head: HTTPRequest(method: .get, scheme: nil, authority: nil, path: path),
+                body: RequestBody(buffer: ByteBuffer()))
+        }
+        let remote = try SocketAddress(ipAddress: "127.0.0.1", port: 40000)
+        let local = try SocketAddress(ipAddress: "127.0.0.1", port: 8080)
+        for passwordProtected in [false, true] {
+            let access = OwnerOnlyAccess(
+                owner: 1000, logger: .init(label: "test"), passwordProtected: passwordProtected
+            ) {
+                _, _ in 1001
+            }
+            guard case .refuse(let answer) = await access.screen(remote: remote, local: local) else {
+                Issue.record("uid 1001 is served by the EM of uid 1000")
+                continue
+            }
+            #expect(answer(request("/health")) == nil)
+            #expect(answer(request("/openapi.json")) == nil)
+            // Behind the owner's password a local scraper may log in as the owner; without one, metrics are refused.
+            #expect((answer(request("/metrics")) == nil) == passwordProtected)
+            let refused = try #require(answer(request("/ensembles")))
+            #expect(refused.status == .forbidden)
+        }
+        let owner = OwnerOnlyAccess(owner: 1000, logger: .init(label: "test")) { _, _ in 1000 }
+        guard case .serve = await owner.screen(remote: remote, local: local) else {
+            Issue.record("the owner is refused")
+            return
+        }
+    }
+
     @Test func aPeerIsIdentifiedOffThePoolAndAnUnlistedLoopbackPeerIsUnknown() async throws {
         let access = OwnerOnlyAccess(owner: 1000, logger: .init(label: "test")) { client, _ in
             client.port == 1 ? 0 : nil
@@ -130,8 +166,11 @@ struct SocketOwnersTests {
         #expect(
             await access.identify(remote: try SocketAddress(ipAddress: "127.0.0.1", port: 1), local: server)
                 == .user(uid: 0, name: "root"))
-        #expect(await access.identify(remote: try SocketAddress(ipAddress: "127.0.0.1", port: 2), local: server) == .unknown)
-        #expect(await access.identify(remote: try SocketAddress(ipAddress: "10.1.2.3", port: 2), local: server) == .remote)
+        #expect(
+            await access.identify(remote: try SocketAddress(ipAddress: "127.0.0.1", port: 2), local: server) == .unknown
+        )
+        #expect(
+            await access.identify(remote: try SocketAddress(ipAddress: "10.1.2.3", port: 2), local: server) == .remote)
         #expect(await access.identify(remote: nil, local: server) == .unknown)
     }
 }

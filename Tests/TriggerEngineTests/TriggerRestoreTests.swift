@@ -27,7 +27,8 @@ struct TriggerRestoreTests {
         #expect(reason.hasPrefix("cannot restore at start: "), "\(reason)")
         #expect(reason.contains("61"), "the reason names what is wrong: \(reason)")
         #expect(try await h.events("nightly") == ["created", "failed"])
-        #expect(h.server.log.contains("trigger marked FAILED: its stored definition cannot be restored"), "\(h.server.log)")
+        #expect(
+            h.server.log.contains("trigger marked FAILED: its stored definition cannot be restored"), "\(h.server.log)")
         let stored = try h.read { db in
             try String.fetchOne(db, sql: "SELECT state FROM trigger WHERE id = \(broken)")
         }

@@ -14,7 +14,7 @@ import NIOCore
 /// over loopback TCP (Pegasus has the same hole). When a connection opens, the EM looks up which user created the
 /// client's socket, as identd does (``SocketOwners``: `/proc/net/tcp{,6}`), and serves the connection only when
 /// that is its owner or root; every request of another user gets 403 except `/health` and `/openapi.json`, which
-/// hold no user data. A client on another host is not listed there and is left to `AUTHENTICATION`; a loopback
+/// hold no user data (and `/metrics` behind the owner's password with `PAMAuthentication`, for a local scraper). A client on another host is not listed there and is left to `AUTHENTICATION`; a loopback
 /// client that cannot be found is refused. The check runs once per connection, on a dedicated queue (it reads
 /// `/proc`), before the connection's first request is read.
 struct OwnerOnlyAccess: Sendable {
@@ -24,9 +24,13 @@ struct OwnerOnlyAccess: Sendable {
     /// Who created the client's socket (blocking; injectable for tests).
     let lookup: @Sendable (_ client: TCPEndpoint, _ server: TCPEndpoint) -> UInt32?
     let logger: Logger
+    /// Routes a refused connection may still reach (they go through the router and its authentication).
+    let openRoutes: Set<String>
 
+    /// - Parameter passwordProtected: `AUTHENTICATION` asks for the owner's password: then `/metrics` stays reachable
+    ///   for a scraper running as another user that logs in as the owner (docs/metrics.md).
     init(
-        owner: UInt32 = getuid(), logger: Logger,
+        owner: UInt32 = getuid(), logger: Logger, passwordProtected: Bool = false,
         lookup: @escaping @Sendable (TCPEndpoint, TCPEndpoint) -> UInt32? = { c, s in
             SocketOwners.owner(ofClient: c, connectedTo: s)
         }
@@ -35,6 +39,8 @@ struct OwnerOnlyAccess: Sendable {
         self.ownerName = Self.userName(owner)
         self.lookup = lookup
         self.logger = logger
+        self.openRoutes = AuthenticationMiddleware<BasicRequestContext>.open.union(
+            passwordProtected ? ["/metrics"] : [])
     }
 
     /// Who opened a connection.
@@ -78,9 +84,9 @@ struct OwnerOnlyAccess: Sendable {
             logger.notice(
                 "refused a connection of another local user",
                 metadata: ["peer": "\(remote.map { "\($0)" } ?? "none")", "reason": "\(message)"])
+            let open = openRoutes
             return .refuse { request in
-                AuthenticationMiddleware<BasicRequestContext>.open.contains(request.uri.path)
-                    ? nil : APIResponse.message(message, status: .forbidden)
+                open.contains(request.uri.path) ? nil : APIResponse.message(message, status: .forbidden)
             }
         }
     }

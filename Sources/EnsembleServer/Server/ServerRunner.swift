@@ -82,7 +82,7 @@ public struct EnsembleServerRunner: Sendable {
         let api = EnsembleAPI(
             manager: components.manager, health: health, authenticator: authenticator(),
             fallbackHost: "\(host):\(port)", metrics: MetricsEndpoint(metrics: metrics, hub: components.hubStatus))
-        let access = OwnerOnlyAccess(logger: logger)
+        let access = OwnerOnlyAccess(logger: logger, passwordProtected: authenticator() != nil)
         let app = Application(
             router: api.router(),
             server: .http1Connections(screen: { remote, local in await access.screen(remote: remote, local: local) }),

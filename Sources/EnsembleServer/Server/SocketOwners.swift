@@ -53,7 +53,9 @@ struct TCPEndpoint: Hashable, Sendable, CustomStringConvertible {
 
     var description: String {
         if let ipv4 { return ipv4.map(String.init).joined(separator: ".") + ":\(port)" }
-        let groups = stride(from: 0, to: 16, by: 2).map { String(UInt16(address[$0]) << 8 | UInt16(address[$0 + 1]), radix: 16) }
+        let groups = stride(from: 0, to: 16, by: 2).map {
+            String(UInt16(address[$0]) << 8 | UInt16(address[$0 + 1]), radix: 16)
+        }
         return "[" + groups.joined(separator: ":") + "]:\(port)"
     }
 }
