@@ -51,4 +51,34 @@ struct TriggerRestoreTests {
         let line = listed.stdout.split(separator: "\n").first { $0.contains("nightly") }
         #expect(line?.contains("FAILED") == true, "\(listed.stdout)")
     }
+
+    @Test(
+        "A trigger row that cannot be read fails alone; the server starts and the others run", .timeLimit(.minutes(1)))
+    func unreadableTriggerRowFailsAlone() async throws {
+        let h = try await TriggerHarness()
+        let broken = try await h.create("cron", "nightly", ["cron": "0 3 * * *"])
+        let dir = h.path("in")
+        try FileWriter.mkdirs(dir)
+        let inbox = try await h.fileTrigger("inbox", patterns: [dir + "/*.dat"], mode: "inotify")
+        try await h.stopServer()
+
+        // The definition is no longer JSON: the row cannot be decoded at all (this stopped the whole server).
+        try h.write("UPDATE trigger SET definition = '{not json' WHERE id = \(broken)")
+        try await h.startServer()
+
+        #expect(try await TestHTTP.send("GET", h.url + "/health").status == 200)
+        let (state, reason) = try h.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT state, reason FROM trigger WHERE id = \(broken)")
+            return (row?["state"] as String?, row?["reason"] as String?)
+        }
+        #expect(state == "FAILED")
+        #expect(reason?.hasPrefix("cannot restore at start: ") == true, "\(reason ?? "nil")")
+        let events = try h.read { db in
+            try String.fetchAll(db, sql: "SELECT event FROM trigger_history WHERE trigger_id = \(broken) ORDER BY id")
+        }
+        #expect(events == ["created", "failed"])
+        #expect(h.server.log.contains("trigger=e.nightly"), "the log names the trigger: \(h.server.log)")
+        let files = try h.writeFiles(dir, prefix: "after-", count: 1)
+        try await h.untilSubmitted(inbox, files)
+    }
 }

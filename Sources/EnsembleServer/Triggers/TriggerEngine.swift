@@ -38,12 +38,14 @@ public struct TriggerEngine: TriggerControl {
                     do {
                         specs.append(
                             try Self.spec(
-                                entry.trigger, ensemble: entry.ensemble, reconcileInterval: reconcileInterval,
-                                excluded: excluded))
+                                try entry.trigger.get(), ensemble: entry.ensemble,
+                                reconcileInterval: reconcileInterval, excluded: excluded))
                     } catch {
-                        // A definition that no longer builds (edited store, a rule tightened since) would otherwise
-                        // stay RUNNING without running: it fails, visibly, with the reason.
-                        try await Self.failUnrestorable(entry.trigger, ensemble: entry.ensemble, error, store, logger)
+                        // A row that cannot be read or a definition that no longer builds (edited store, a rule
+                        // tightened since) would otherwise stay RUNNING without running, or stop the server: it
+                        // fails, visibly, with the reason, and the others run.
+                        try await Self.failUnrestorable(
+                            id: entry.id, "\(entry.ensemble).\(entry.name)", error, store, logger)
                     }
                 }
                 return specs
@@ -60,13 +62,13 @@ public struct TriggerEngine: TriggerControl {
     /// Marks a stored live trigger whose definition cannot be restored FAILED, with the reason in its row, its
     /// history (`failed`) and the log.
     static func failUnrestorable(
-        _ trigger: TriggerRecord, ensemble: String, _ error: any Error, _ store: EMStore, _ logger: Logger
+        id: Int64, _ label: String, _ error: any Error, _ store: EMStore, _ logger: Logger
     ) async throws {
         let reason = "cannot restore at start: \(error)"
         logger.error(
             "trigger marked FAILED: its stored definition cannot be restored",
-            metadata: ["trigger": "\(ensemble).\(trigger.name)", "error": "\(error)"])
-        _ = try await store.setTriggerState(id: trigger.id!, .failed, reason: reason, event: "failed")
+            metadata: ["trigger": "\(label)", "error": "\(error)"])
+        try await store.failTrigger(id: id, reason: reason)
     }
 
     /// Builds TriggerKit's view of a stored trigger.
