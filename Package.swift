@@ -55,6 +55,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "EnsembleCore", swiftSettings: swiftSettings),
+        .target(
+            name: "HTTPServing",
+            dependencies: [
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "PegasusAuth", dependencies: ["CPAM"], swiftSettings: swiftSettings),
         .target(
             name: "EnsembleStore",
@@ -64,10 +74,11 @@ let package = Package(
         .target(
             name: "EnsembleServer",
             dependencies: [
-                "EnsembleCore", "EnsembleStore", "PegasusAuth", "PegasusConfig", "TriggerKit", "Watchers",
+                "EnsembleCore", "EnsembleStore", "HTTPServing", "PegasusAuth", "PegasusConfig", "TriggerKit", "Watchers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -103,7 +114,8 @@ let package = Package(
         .target(
             name: "PegasusService",
             dependencies: [
-                "EnsembleCore", "EnsembleStore", "PegasusAuth", "PegasusConfig", "TriggerKit", "Watchers",
+                "EnsembleCore", "EnsembleStore", "HTTPServing", "PegasusAuth", "PegasusConfig", "TriggerKit",
+                "Watchers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -197,13 +209,14 @@ let package = Package(
         .testTarget(
             name: "EnsembleServerTests",
             dependencies: [
-                "EnsembleCore", "EnsembleServer", "EnsembleStore", "EMTestSupport", "PegasusAuth", "PegasusConfig",
-                "TriggerKit",
+                "EnsembleCore", "EnsembleServer", "EnsembleStore", "EMTestSupport", "HTTPServing", "PegasusAuth",
+                "PegasusConfig", "TriggerKit",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

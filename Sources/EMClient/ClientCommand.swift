@@ -66,6 +66,9 @@ enum ClientRuntime {
         } catch {
             throw ClientFailure.configuration(error.description)
         }
+        if let warning = configuration.passwordFileWarning() {
+            StandardStream.error.write("WARNING: \(warning)\n")
+        }
         let transport = HTTPTransport(host: configuration.emHost, port: port)
         let credentials = configuration.credentials.map {
             EnsembleManagerAPI.Credentials(username: $0.username, password: $0.password)

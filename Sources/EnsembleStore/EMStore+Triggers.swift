@@ -26,8 +26,11 @@ extension EMStore {
         return (e, t)
     }
 
-    /// Every trigger that should be running or paused (server start).
-    public func runningTriggers() async throws -> [(ensemble: String, trigger: TriggerRecord)] {
+    /// Every trigger that should be running or paused (server start). A row that cannot be read (e.g. its definition
+    /// is not valid JSON) is returned with the error, so that one bad row does not keep the others from running.
+    public func runningTriggers() async throws
+        -> [(ensemble: String, id: Int64, name: String, trigger: Result<TriggerRecord, any Error>)]
+    {
         try await pool.read { db in
             let rows = try Row.fetchAll(
                 db,
@@ -36,7 +39,24 @@ extension EMStore {
                     JOIN ensemble ON ensemble.id = trigger.ensemble_id WHERE trigger.state IN ('RUNNING', 'PAUSED')
                     ORDER BY trigger.id
                     """)
-            return try rows.map { (ensemble: $0["ensemble_name"], trigger: try TriggerRecord(row: $0)) }
+            return rows.map { row in
+                (
+                    ensemble: row["ensemble_name"], id: row["id"], name: row["name"],
+                    trigger: Result { try TriggerRecord(row: row) }
+                )
+            }
+        }
+    }
+
+    /// Marks a trigger FAILED with `reason` and a `failed` history event, without reading its record (which may be
+    /// what cannot be read).
+    public func failTrigger(id: Int64, reason: String) async throws {
+        try await pool.write { db in
+            let now = Self.now()
+            try db.execute(
+                sql: "UPDATE trigger SET state = 'FAILED', reason = ?, next_fire = NULL, updated = ? WHERE id = ?",
+                arguments: [reason, now, id])
+            try Self.recordEvent(db, triggerID: id, "failed", user: nil, detail: reason, now: now)
         }
     }
 

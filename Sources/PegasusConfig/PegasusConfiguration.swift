@@ -25,6 +25,7 @@ public struct PegasusConfiguration: Sendable {
         "PASSWORD", "EM_INTERVAL", "STORAGE_DIRECTORY", "PEGASUS_HOME", "CONDOR_HOME", "EM_HOST", "EM_PORT",
         "EM_DATABASE", "MASTER_DB", "EM_ALLOW_ROOT", "PAM_SERVICE", "PLANNING_TIMEOUT", "RUN_TIMEOUT",
         "RECONCILE_INTERVAL", "EM_CACERT", "MASTER_DB_GRACE", "TRIGGER_LEDGER_RETENTION",
+        "EM_ALLOW_REMOTE_NOAUTH",
     ]
 
     /// Creates a configuration from explicit values on top of the defaults (tests and embedding).
@@ -57,6 +58,7 @@ public struct PegasusConfiguration: Sendable {
             "EM_HOST": .string("127.0.0.1"),
             "EM_PORT": .int(defaultEMPort(uid: uid)),
             "EM_ALLOW_ROOT": .bool(false),
+            "EM_ALLOW_REMOTE_NOAUTH": .bool(false),
             "PAM_SERVICE": .string("login"),
             "PLANNING_TIMEOUT": .int(3600),
             "RUN_TIMEOUT": .int(600),
@@ -221,5 +223,18 @@ public struct PegasusConfiguration: Sendable {
     public var credentials: (username: String, password: String)? {
         guard let u = string("USERNAME"), !u.isEmpty, let p = string("PASSWORD"), !p.isEmpty else { return nil }
         return (u, p)
+    }
+
+    /// A warning when the file that sets a non-empty `PASSWORD` can be read by its group or by others (the
+    /// password of a PAM login is then readable by other users); nil otherwise, and when `PASSWORD` comes from the
+    /// environment.
+    public func passwordFileWarning() -> String? {
+        guard let password = string("PASSWORD"), !password.isEmpty, let file = sources["PASSWORD"],
+            !["default", "environment", "explicit"].contains(file)
+        else { return nil }
+        var status = stat()
+        guard stat(file, &status) == 0, status.st_mode & 0o044 != 0 else { return nil }
+        let mode = String(status.st_mode & 0o777, radix: 8)
+        return "\(file) holds PASSWORD and can be read by other users (mode \(mode)): chmod 600 \(file)"
     }
 }

@@ -254,6 +254,22 @@ struct EndToEndCLITests {
         #expect(try CLI(environment: wrong).run("ensembles") == .failed("ERROR: Basic Auth Required\n"))
     }
 
+    @Test func aPasswordFileReadableByOthersIsWarnedAbout() throws {
+        let secrets = try TemporaryDirectory(prefix: "pegasus-em-secrets")
+        defer { secrets.remove() }
+        let file = try secrets.write("credentials.py", "USERNAME = 'pegasus'\nPASSWORD = 'pegasus'\n")
+        chmod(file, 0o644)
+        let server = try TestServer(environment: ["PEGASUS_ENV": file])
+        try server.start()
+        defer { server.stop() }
+        let warning = "\(file) holds PASSWORD and can be read by other users (mode 644): chmod 600 \(file)"
+        #expect(server.log.contains(warning), "\(server.log)")
+        let cli = CLI(environment: CLI.clientEnvironment(server))
+        #expect(try cli.run("create", "first") == CLI.Result(status: 0, stdout: "", stderr: "WARNING: \(warning)\n"))
+        chmod(file, 0o600)
+        #expect(try cli.run("create", "second") == .ok(""))
+    }
+
     // MARK: - Byte-for-byte against the Pegasus 5.1.3 client
 
     @Test(.enabled(if: PegasusClient.available))

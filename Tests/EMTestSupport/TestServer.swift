@@ -35,8 +35,15 @@ public final class TestServer: @unchecked Sendable {
     }
 
     func writeSettings() throws {
-        let text = settings.keys.sorted().map { "\($0) = \(settings[$0]!)" }.joined(separator: "\n") + "\n"
-        try home.write(".pegasus/service.py", text)
+        try writeSettings(settings)
+    }
+
+    /// Writes `service.py` private to its owner (0600), as a careful user keeps a file that may hold PASSWORD: the
+    /// client warns on stderr otherwise.
+    private func writeSettings(_ values: [String: String]) throws {
+        let text = values.keys.sorted().map { "\($0) = \(values[$0]!)" }.joined(separator: "\n") + "\n"
+        let path = try home.write(".pegasus/service.py", text)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
     }
 
     /// The base URL, e.g. `http://127.0.0.1:40123`.
@@ -50,7 +57,7 @@ public final class TestServer: @unchecked Sendable {
         if port != 0 {
             var s = settings
             s["EM_PORT"] = String(port)
-            try home.write(".pegasus/service.py", s.keys.sorted().map { "\($0) = \(s[$0]!)" }.joined(separator: "\n"))
+            try writeSettings(s)
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.path("pegasus-em"))

@@ -115,6 +115,33 @@ struct PegasusConfigurationTests {
         #expect(config.sources["EM_HOST"] == home.path + "/.pegasus/service.py")
     }
 
+    @Test func aPasswordReadableByOthersIsReported() throws {
+        let home = try Home(servicepy: "USERNAME = 'alice'\nPASSWORD = 's3cret'\n")
+        defer { home.remove() }
+        let file = home.path + "/.pegasus/service.py"
+        let load = { try PegasusConfiguration.load(environment: ["HOME": home.path], uid: 0) }
+        for (mode, exposed) in [(0o644, true), (0o640, true), (0o604, true), (0o600, false), (0o400, false)] {
+            chmod(file, mode_t(mode))
+            let warning = try load().passwordFileWarning()
+            if exposed {
+                #expect(
+                    warning
+                        == "\(file) holds PASSWORD and can be read by other users (mode \(String(mode, radix: 8))): "
+                        + "chmod 600 \(file)")
+            } else {
+                #expect(warning == nil, "mode \(String(mode, radix: 8))")
+            }
+        }
+        // Only the file PASSWORD comes from counts: none, or the environment, is no warning.
+        chmod(file, 0o644)
+        let fromEnvironment = try PegasusConfiguration.load(
+            environment: ["HOME": home.path, "PASSWORD": "x"], uid: 0)
+        #expect(fromEnvironment.passwordFileWarning() == nil)
+        try home.write(".pegasus/service.py", "USERNAME = 'alice'\n")
+        chmod(file, 0o644)
+        #expect(try load().passwordFileWarning() == nil)
+    }
+
     @Test func environmentOverridesBothFiles() throws {
         let home = try Home(servicepy: "EM_PORT = 9999\nEM_ALLOW_ROOT = False\nEM_DATABASE = '/a.db'\n")
         defer { home.remove() }

@@ -1,6 +1,7 @@
 import EnsembleCore
 import EnsembleStore
 import Foundation
+import HTTPServing
 import Hummingbird
 import Logging
 import PegasusAuth
@@ -36,8 +37,18 @@ public struct EnsembleServerRunner: Sendable {
             throw EMError(
                 .invalid, "Invalid AUTHENTICATION: \(auth) (use PAMAuthentication or NoAuthentication)")
         }
-        _ = try configuration.emPort()
+        let port = try configuration.emPort()
         _ = try configuration.seconds("EM_INTERVAL")
+        let host = configuration.emHost
+        if auth == "NoAuthentication", !TCPEndpoint.isLoopback(host: host),
+            try !configuration.bool("EM_ALLOW_REMOTE_NOAUTH")
+        {
+            throw EMError(
+                .invalid,
+                "EM_HOST \(host) is not a loopback address and AUTHENTICATION is NoAuthentication: anyone who can "
+                    + "reach \(host):\(port) could drive this ensemble manager. Use PAMAuthentication, a loopback "
+                    + "EM_HOST (127.0.0.1), or set EM_ALLOW_REMOTE_NOAUTH = True to allow it")
+        }
     }
 
     /// The authenticator for the configured `AUTHENTICATION`, nil for `NoAuthentication`.
@@ -52,6 +63,9 @@ public struct EnsembleServerRunner: Sendable {
     /// - Parameter onListening: called with the bound port (useful with `EM_PORT = 0`).
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         try preflight()
+        if let warning = configuration.passwordFileWarning() {
+            logger.warning("\(warning)")
+        }
         MallocArenas.limit()
         let databasePath = configuration.emDatabase
         try FileManager.default.createDirectory(
@@ -68,8 +82,10 @@ public struct EnsembleServerRunner: Sendable {
         let api = EnsembleAPI(
             manager: components.manager, health: health, authenticator: authenticator(),
             fallbackHost: "\(host):\(port)", metrics: MetricsEndpoint(metrics: metrics, hub: components.hubStatus))
+        let access = OwnerOnlyAccess(logger: logger, passwordProtected: authenticator() != nil)
         let app = Application(
             router: api.router(),
+            server: .http1Connections(screen: { remote, local in await access.screen(remote: remote, local: local) }),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             services: components.services,
             onServerRunning: { channel in

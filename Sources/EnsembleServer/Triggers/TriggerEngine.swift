@@ -33,11 +33,22 @@ public struct TriggerEngine: TriggerControl {
             restore: {
                 // Moves into processed/ that a crash interrupted are finished before anything else.
                 await mover.moveRecorded()
-                return try await store.runningTriggers().compactMap { entry in
-                    try? Self.spec(
-                        entry.trigger, ensemble: entry.ensemble, reconcileInterval: reconcileInterval,
-                        excluded: excluded)
+                var specs: [TriggerSpec] = []
+                for entry in try await store.runningTriggers() {
+                    do {
+                        specs.append(
+                            try Self.spec(
+                                try entry.trigger.get(), ensemble: entry.ensemble,
+                                reconcileInterval: reconcileInterval, excluded: excluded))
+                    } catch {
+                        // A row that cannot be read or a definition that no longer builds (edited store, a rule
+                        // tightened since) would otherwise stay RUNNING without running, or stop the server: it
+                        // fails, visibly, with the reason, and the others run.
+                        try await Self.failUnrestorable(
+                            id: entry.id, "\(entry.ensemble).\(entry.name)", error, store, logger)
+                    }
                 }
+                return specs
             },
             reload: { id in
                 guard let (ensemble, t) = try await store.trigger(id: id), t.state.isLive else { return nil }
@@ -46,6 +57,18 @@ public struct TriggerEngine: TriggerControl {
             changes: store.triggerChanges.changes,
             onCycle: { health.cycle("triggers") }, metrics: metrics)
         health.register("triggers")
+    }
+
+    /// Marks a stored live trigger whose definition cannot be restored FAILED, with the reason in its row, its
+    /// history (`failed`) and the log.
+    static func failUnrestorable(
+        id: Int64, _ label: String, _ error: any Error, _ store: EMStore, _ logger: Logger
+    ) async throws {
+        let reason = "cannot restore at start: \(error)"
+        logger.error(
+            "trigger marked FAILED: its stored definition cannot be restored",
+            metadata: ["trigger": "\(label)", "error": "\(error)"])
+        try await store.failTrigger(id: id, reason: reason)
     }
 
     /// Builds TriggerKit's view of a stored trigger.

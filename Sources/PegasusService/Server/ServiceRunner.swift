@@ -1,5 +1,6 @@
 import EnsembleCore
 import Foundation
+import HTTPServing
 import Hummingbird
 import HummingbirdTLS
 import Logging
@@ -113,7 +114,7 @@ public struct PegasusServiceRunner: Sendable {
         let host = settings.host
         let app = Application(
             router: router,
-            server: try .tls(.http1(), tlsConfiguration: certificate.serverTLSConfiguration()),
+            server: try .tls(.http1Connections(), tlsConfiguration: certificate.serverTLSConfiguration()),
             configuration: .init(address: .hostname(host, port: settings.port), serverName: nil),
             services: settings.processSwitching ? [pool] : [],
             onServerRunning: { channel in

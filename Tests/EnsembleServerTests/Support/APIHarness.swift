@@ -4,6 +4,7 @@ import EnsembleServer
 import EnsembleStore
 import Foundation
 import GRDB
+import HTTPServing
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -166,8 +167,10 @@ struct APIHarness: Sendable {
         var logger = Logger(label: "em-api-test")
         logger.logLevel = .critical
         if live {
+            // The server's own HTTP/1 channel (HTTP/1.0 connection handling), as `pegasus-em server` builds it.
             let app = Application(
-                router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+                router: api.router(), server: .http1Connections(),
+                configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
             return try await app.test(.live) { client in try await body(harness, APIClient(client: client)) }
         }
         let app = Application(router: api.router(), logger: logger)
