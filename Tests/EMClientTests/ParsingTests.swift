@@ -239,8 +239,8 @@ func invoke(_ arguments: [String]) async -> EnsembleManagerCLI.Outcome {
     }
 
     @Test func versionInAPlanningCommandIsTheCommandsOwn() throws {
-        let command = try #require(try parse(["submit", "e.w", "/bin/tool", "--version"]) as? SubmitCommand)
-        #expect(command.planCommand == ["/bin/tool", "--version"])
+        let command = try #require(try parse(["submit", "e.w", "/bin/sh", "--version"]) as? SubmitCommand)
+        #expect(command.planCommand == ["/bin/sh", "--version"])
     }
 
     @Test func manualDumpIsToolInfo() async throws {
