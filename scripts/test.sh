@@ -87,8 +87,9 @@ if [ -n "$unexpected" ]; then
     failed+=(skipped-tests)
 fi
 
-echo "== release build (what trigger-bench runs and the Debian package ships; warnings are errors there too)"
-swift build -c release || failed+=(release-build)
+# The package's release build (--static-swift-stdlib) is the release build: trigger-bench runs .build/release too.
+echo "== release build and Debian package (scripts/package.sh), checked extracted and installed"
+tools/package-check/check-package.sh 2>&1 | tee "$logs/package.log" || failed+=(package)
 
 echo "== the benchmarks package builds against this one (Benchmarks/, by path)"
 swift build --package-path Benchmarks || failed+=(benchmarks-build)
@@ -97,7 +98,7 @@ if [ ${#failed[@]} -gt 0 ]; then
     for step in "${failed[@]}"; do
         [ -f "$logs/$step.log" ] || continue
         echo "== what failed in $step"
-        grep -E '✘|error:|Fatal error|failed \(|Test .* recorded an issue|^- ST[0-9]+ |^_+ [A-Z]+ /|openapi-check: FAILED|FAILED:|not allowed to skip' "$logs/$step.log" | head -40 || true
+        grep -E '✘|error:|Fatal error|failed \(|Test .* recorded an issue|^- ST[0-9]+ |^_+ [A-Z]+ /|openapi-check: FAILED|FAILED:|not allowed to skip|^package.sh: ' "$logs/$step.log" | head -40 || true
     done
     echo "FAILED: ${failed[*]}"
     exit 1

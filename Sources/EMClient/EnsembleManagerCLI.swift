@@ -1,4 +1,5 @@
 import ArgumentParser
+import PegasusConfig
 
 /// The client subcommands, in the order `pegasus-em --help` lists them (after `server`).
 public let clientCommands: [any ParsableCommand.Type] = [
@@ -43,6 +44,7 @@ public struct PegasusEMCommand<Server: ParsableCommand>: AsyncParsableCommand {
                 The client commands talk to the ensemble manager at http://EM_HOST:EM_PORT/ (configuration: \
                 ~/.pegasus/service.py, $PEGASUS_ENV, environment variables). USERNAME and PASSWORD are sent when set.
                 """,
+            version: pegasusEMVersion,
             subcommands: [Server.self] + clientCommands
         )
     }

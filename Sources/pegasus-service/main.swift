@@ -18,6 +18,7 @@ struct PegasusServiceCommand: AsyncParsableCommand {
             --port override them. Serves HTTPS with CERTIFICATE/PRIVATE_KEY, or with a self-signed certificate \
             generated once and kept in ~/.pegasus. See docs/deployment.md.
             """,
+        version: pegasusEMVersion,
         subcommands: [UserReaderCommand.self])
 
     @Option(help: "The host name or address to listen on (default: SERVER_HOST, then localhost)")

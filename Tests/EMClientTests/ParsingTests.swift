@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Testing
 
 @testable import EMClient
@@ -225,6 +226,32 @@ func invoke(_ arguments: [String]) async -> EnsembleManagerCLI.Outcome {
         ] {
             #expect(help.contains("  \(name)"), "\(name)")
         }
+    }
+
+    @Test func versionPrintsThePackageVersion() async {
+        // The version itself is PegasusConfig's `pegasusEMVersion`, checked against VERSION in PegasusConfigTests.
+        let version = Root.configuration.version
+        #expect(version.first?.isNumber == true)
+        let outcome = await invoke(["--version"])
+        #expect(outcome == EnsembleManagerCLI.Outcome(status: 0, stdout: version + "\n"))
+        #expect(await invoke(["server", "--version"]).stdout == version + "\n")
+        #expect(await invoke(["--help"]).stdout.contains("--version"))
+    }
+
+    @Test func versionInAPlanningCommandIsTheCommandsOwn() throws {
+        let command = try #require(try parse(["submit", "e.w", "/bin/sh", "--version"]) as? SubmitCommand)
+        #expect(command.planCommand == ["/bin/sh", "--version"])
+    }
+
+    @Test func manualDumpIsToolInfo() async throws {
+        // scripts/package.sh generates the man pages from this output (swift-argument-parser's generate-manual).
+        let outcome = await invoke(["--experimental-dump-help"])
+        #expect(outcome.status == 0)
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        let command = try #require(json["command"] as? [String: Any])
+        #expect(command["commandName"] as? String == "pegasus-em")
+        #expect((command["subcommands"] as? [Any])?.count ?? 0 > 20)
     }
 
     @Test(arguments: ["bash", "zsh", "fish"])
