@@ -142,7 +142,9 @@ done
 
 mkdir -p dist
 rm -f "dist/$package.deb"
-dpkg-deb --root-owner-group -Zxz --build "$stage" "dist/$package.deb" >/dev/null
+# xz level 1 by default: about 6 times faster than dpkg's default level 6 on these 176 MB of binaries, for a
+# package about 18 % larger (still well under 60 MB); PEGASUS_DEB_XZ_LEVEL=6 (or 9) for a smaller release package.
+dpkg-deb --root-owner-group -Zxz -z"${PEGASUS_DEB_XZ_LEVEL:-1}" --build "$stage" "dist/$package.deb" >/dev/null
 finished=$(date +%s)
 
 echo "== dist/$package.deb"
