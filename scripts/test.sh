@@ -92,7 +92,9 @@ echo "== release build and Debian package (scripts/package.sh), checked extracte
 tools/package-check/check-package.sh 2>&1 | tee "$logs/package.log" || failed+=(package)
 
 echo "== the benchmarks package builds against this one (Benchmarks/, by path)"
-swift build --package-path Benchmarks || failed+=(benchmarks-build)
+# In this package's build directory: the dependencies' modules built above are reused (about 50 s instead of 6 min
+# for a separate Benchmarks/.build); this package's own modules are rebuilt as a dependency's, so this comes last.
+swift build --package-path Benchmarks --scratch-path "$root/.build" || failed+=(benchmarks-build)
 
 if [ ${#failed[@]} -gt 0 ]; then
     for step in "${failed[@]}"; do
