@@ -87,6 +87,9 @@ if [ -n "$unexpected" ]; then
     failed+=(skipped-tests)
 fi
 
+echo "== fuzzing: each parser 20 s under libFuzzer and AddressSanitizer (tools/fuzz, docs/fuzzing.md)"
+tools/fuzz/run-ci.sh 2>&1 | tee "$logs/fuzz.log" || failed+=(fuzz)
+
 echo "== release build (what trigger-bench runs and the Debian package ships; warnings are errors there too)"
 swift build -c release || failed+=(release-build)
 

@@ -59,6 +59,11 @@ public enum PlanOutput {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw EMError(.invalid, "braindump.yml not found in \(submitDirectory)")
         }
+        return try workflowUUID(braindump: text, submitDirectory: submitDirectory)
+    }
+
+    /// The `wf_uuid` of a braindump.yml's text; `submitDirectory` is only named in error messages.
+    static func workflowUUID(braindump text: String, submitDirectory: String) throws(EMError) -> String {
         let document: Any?
         do {
             document = try Yams.load(yaml: text)
