@@ -87,6 +87,9 @@ if [ -n "$unexpected" ]; then
     failed+=(skipped-tests)
 fi
 
+echo "== fuzzing: each parser 20 s under libFuzzer and AddressSanitizer (tools/fuzz, docs/fuzzing.md)"
+tools/fuzz/run-ci.sh 2>&1 | tee "$logs/fuzz.log" || failed+=(fuzz)
+
 # The package's release build (--static-swift-stdlib) is the release build: trigger-bench runs .build/release too.
 echo "== release build and Debian package (scripts/package.sh), checked extracted and installed"
 tools/package-check/check-package.sh 2>&1 | tee "$logs/package.log" || failed+=(package)

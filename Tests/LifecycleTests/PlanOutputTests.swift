@@ -151,6 +151,51 @@ struct PlanOutputTests {
         #expect(error?.message == "Invalid wf_uuid in braindump.yml: abc")
     }
 
+    /// Found by fuzzing (tools/fuzz, target planoutput): Foundation's `standardizingPath` turned
+    /// `/var/automount.` into `.`, a relative path that named the server's working directory.
+    @Test func automountPrefixIsNotStripped() throws {
+        let d = try Dirs()
+        defer { d.temp.remove() }
+        let fuzzed = "{\"s\\/t:06\npegasus-run .\n\\u:06dp\"}\npegasus-run /var/automount.\n"
+        #expect(PlanOutput.submitDirectory(output: fuzzed, basedir: d.base) == d.base)
+        #expect(PlanOutput.submitDirectory(output: "pegasus-run /var/automount.\n", basedir: d.base) == nil)
+        let dotted = "pegasus-run \(d.base)//./submit/x/../run0001/.\n"
+        #expect(PlanOutput.submitDirectory(output: dotted, basedir: "/") == d.first)
+    }
+
+    /// Found by fuzzing (tools/fuzz, target braindump): a mapping key that is not a scalar (`? [a]`, `[a]: b`)
+    /// made Yams' constructor trap, crashing the server that reads the braindump after planning.
+    @Test(arguments: [
+        "? S-\u{FFFD}\u{FFFD}o\u{FFFD}y user: alice\ngrid_dn: naGk=am.ulm.ull\nsubmit_h.;me: s",
+        "[a]: b\n",
+        "? [a, b]\n: c\nuser: me\n",
+        "x:\n  ? {k: v}\n  : y\n",
+    ])
+    func braindumpWithComplexKeysFailsCleanly(text: String) throws {
+        let d = try Dirs()
+        defer { d.temp.remove() }
+        try d.temp.write("submit/run0001/braindump.yml", text)
+        let error = #expect(throws: EMError.self) { try PlanOutput.workflowUUID(submitDirectory: d.first) }
+        #expect(error?.message == "wf_uuid not found in braindump.yml")
+
+        let uuid = "2f6bd6a4-5c45-4d4b-9d7a-5d1b0a6a9f11"
+        try d.temp.write("submit/run0001/braindump.yml", text + "\nwf_uuid: \(uuid)\n")
+        #expect(try PlanOutput.workflowUUID(submitDirectory: d.first) == uuid)
+    }
+
+    @Test func braindumpUUIDMustBeAString() throws {
+        let d = try Dirs()
+        defer { d.temp.remove() }
+        for text in ["wf_uuid: 123\n", "wf_uuid: [a]\n", "wf_uuid: {a: b}\n"] {
+            try d.temp.write("submit/run0001/braindump.yml", text)
+            let error = #expect(throws: EMError.self) { try PlanOutput.workflowUUID(submitDirectory: d.first) }
+            #expect(error?.message == "wf_uuid not found in braindump.yml")
+        }
+        let uuid = "2f6bd6a4-5c45-4d4b-9d7a-5d1b0a6a9f11"
+        try d.temp.write("submit/run0001/braindump.yml", "user: me\nwf_uuid: '\(uuid)'\n")
+        #expect(try PlanOutput.workflowUUID(submitDirectory: d.first) == uuid)
+    }
+
     @Test func logTailStartsAtTheJobsOffset() throws {
         let d = try Dirs()
         defer { d.temp.remove() }

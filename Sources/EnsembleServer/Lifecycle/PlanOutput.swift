@@ -43,9 +43,21 @@ public enum PlanOutput {
         return escaped
     }
 
+    /// `path` against `basedir`, with `.`, `..` and repeated `/` removed lexically.
+    ///
+    /// Not `NSString.standardizingPath`: on Linux too it strips a leading `/var/automount` (a macOS automounter
+    /// rule), so `pegasus-run /var/automount.` named the relative directory `.` (found by fuzzing).
     static func resolve(_ path: String, _ basedir: String) -> String {
         let full = path.hasPrefix("/") ? path : basedir + "/" + path
-        return (full as NSString).standardizingPath
+        var parts: [Substring] = []
+        for part in full.split(separator: "/") {
+            switch part {
+            case ".": continue
+            case "..": _ = parts.popLast()
+            default: parts.append(part)
+            }
+        }
+        return (full.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
     }
 
     static func isDirectory(_ path: String) -> Bool {
@@ -59,16 +71,27 @@ public enum PlanOutput {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw EMError(.invalid, "braindump.yml not found in \(submitDirectory)")
         }
-        let document: Any?
+        return try workflowUUID(braindump: text, submitDirectory: submitDirectory)
+    }
+
+    /// The `wf_uuid` of a braindump.yml's text; `submitDirectory` is only named in error messages.
+    ///
+    /// The document is only composed (parsed to nodes), not constructed to Swift values: Yams' constructor traps
+    /// on a mapping key that is not a scalar (`? [a]: b`), anywhere in the document (found by fuzzing). Only the
+    /// top-level `wf_uuid` scalar is read (the last one wins, as in a YAML mapping), and it must be a string.
+    static func workflowUUID(braindump text: String, submitDirectory: String) throws(EMError) -> String {
+        let document: Node?
         do {
-            document = try Yams.load(yaml: text)
+            document = try Yams.compose(yaml: text)
         } catch {
             throw EMError(.invalid, "braindump.yml in \(submitDirectory) is not valid YAML: \(error)")
         }
-        guard let mapping = document as? [String: Any] else {
+        guard let mapping = document?.mapping else {
             throw EMError(.invalid, "braindump.yml in \(submitDirectory) is not a YAML mapping")
         }
-        guard let uuid = mapping["wf_uuid"] as? String, !uuid.isEmpty else {
+        let value = mapping.reversed().first { $0.key.scalar?.string == "wf_uuid" }?.value
+        guard let value, value.tag.rawValue == Tag.Name.str.rawValue, let uuid = value.scalar?.string, !uuid.isEmpty
+        else {
             throw EMError(.invalid, "wf_uuid not found in braindump.yml")
         }
         guard uuid.count == 36 else { throw EMError(.invalid, "Invalid wf_uuid in braindump.yml: \(uuid)") }
