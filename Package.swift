@@ -74,7 +74,8 @@ let package = Package(
         .target(
             name: "EnsembleServer",
             dependencies: [
-                "EnsembleCore", "EnsembleStore", "HTTPServing", "PegasusAuth", "PegasusConfig", "TriggerKit", "Watchers",
+                "EnsembleCore", "EnsembleStore", "HTTPServing", "PegasusAuth", "PegasusConfig", "TriggerKit",
+                "Watchers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
