@@ -30,8 +30,9 @@ for c in "$yams"/Sources/CYaml/src/*.c; do
 done
 wait
 cymap="$yams/Sources/CYaml/include/module.modulemap"
+pids=()
 module Yams -D SWIFT_PACKAGE -Xcc -DYAML_DECLARE_STATIC -Xcc -fmodule-map-file="$cymap" "$yams"/Sources/Yams/*.swift &
-
+pids+=($!)
 module EnsembleCore Sources/EnsembleCore/Domain/EMError.swift &
 pids+=($!)
 module TriggerKit Sources/TriggerKit/TriggerError.swift Sources/TriggerKit/Schedule/TriggerDuration.swift \
