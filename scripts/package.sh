@@ -93,8 +93,9 @@ done
 
 # systemd units (they start /usr/bin/...), the Apache configuration and its README.
 for unit in share/pegasus/systemd-unit/*.service; do
-    grep -E '^ExecStart=' "$unit" | grep -vqE '^ExecStart=/usr/bin/' \
-        && fail "$unit: ExecStart does not start a program in /usr/bin"
+    if grep -E '^ExecStart=' "$unit" | grep -vE '^ExecStart=/usr/bin/' >/dev/null; then
+        fail "$unit: ExecStart does not start a program in /usr/bin"
+    fi
 done
 install -m 644 share/pegasus/systemd-unit/pegasus-service.service "$stage/usr/lib/systemd/system/"
 install -m 644 share/pegasus/systemd-unit/pegasus-em.service "$stage/usr/lib/systemd/user/"

@@ -24,6 +24,10 @@ struct SocketOwnersTests {
     static let mappedClient =
         "   4: 0000000000000000FFFF00000100007F:C351 0000000000000000FFFF00000100007F:1F90 01 00000000:00000000 00:00000000 00000000  1002        0 78 1 0000000000000000 20 4 30 10 -1"
 
+    /// A client socket in TIME_WAIT (`get_timewait4_sock`): uid 0 and inode 0, whoever created it.
+    static let timeWait =
+        "   5: 0100007F:A2C5 0100007F:1F90 06 00000000:00000000 03:00001770 00000000     0        0 0 3 0000000000000000"
+
     static let loopback: [UInt8] = [127, 0, 0, 1]
     static let ipv6Loopback: [UInt8] = Array(repeating: 0, count: 15) + [1]
 
@@ -67,6 +71,12 @@ struct SocketOwnersTests {
         #expect(
             SocketOwners.owner(
                 ofClient: TCPEndpoint(ipv4: [10, 0, 0, 7], port: 0xA2C4), connectedTo: server, in: table) == nil)
+        // A closed client socket (TIME_WAIT: uid 0, inode 0) is not found, so it is never taken for root's.
+        #expect(SocketOwners.parse(line: Self.timeWait[...])?.inode == 0)
+        #expect(
+            SocketOwners.owner(
+                ofClient: TCPEndpoint(ipv4: Self.loopback, port: 0xA2C5), connectedTo: server,
+                in: table + "\n" + Self.timeWait) == nil)
         #expect(
             SocketOwners.owner(
                 ofClient: TCPEndpoint(ipv4: Self.loopback, port: 0xA2C4),
@@ -93,7 +103,12 @@ struct SocketOwnersTests {
         let clientEnd = TCPEndpoint(ipv4: Self.loopback, port: UInt16(bigEndian: local.sin_port))
         let serverEnd = TCPEndpoint(ipv4: Self.loopback, port: UInt16(bigEndian: address.sin_port))
         #expect(SocketOwners.owner(ofClient: clientEnd, connectedTo: serverEnd) == getuid())
-        #expect(SocketOwners.owner(ofClient: serverEnd, connectedTo: clientEnd) == getuid(), "the accepted end too")
+        // The server's end, not accepted yet, has no inode (no process holds it): not found, never uid 0.
+        #expect(SocketOwners.owner(ofClient: serverEnd, connectedTo: clientEnd) == nil, "not accepted yet")
+        let accepted = accept(listener, nil, nil)
+        try #require(accepted >= 0)
+        defer { close(accepted) }
+        #expect(SocketOwners.owner(ofClient: serverEnd, connectedTo: clientEnd) == getuid(), "the accepted end")
         let elsewhere = TCPEndpoint(ipv4: Self.loopback, port: serverEnd.port &+ 1)
         #expect(SocketOwners.owner(ofClient: clientEnd, connectedTo: elsewhere) == nil)
     }

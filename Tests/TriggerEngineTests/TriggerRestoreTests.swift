@@ -21,6 +21,10 @@ struct TriggerRestoreTests {
             "UPDATE trigger SET definition = json_set(definition, '$.cron', '61 3 * * *') WHERE id = \(broken)")
         try await h.startServer()
 
+        // The restore runs beside the HTTP server's start: wait for it rather than race it.
+        try await h.until(timeout: 20, "the restore to mark nightly FAILED") {
+            try await h.trigger("nightly")["state"] as? String == "FAILED"
+        }
         let detail = try await h.trigger("nightly")
         #expect(detail["state"] as? String == "FAILED")
         let reason = try #require(detail["reason"] as? String)
@@ -67,6 +71,10 @@ struct TriggerRestoreTests {
         try await h.startServer()
 
         #expect(try await TestHTTP.send("GET", h.url + "/health").status == 200)
+        try await h.until(timeout: 20, "the restore to mark the unreadable row FAILED") {
+            try h.read { db in try String.fetchOne(db, sql: "SELECT state FROM trigger WHERE id = \(broken)") }
+                == "FAILED"
+        }
         let (state, reason) = try h.read { db in
             let row = try Row.fetchOne(db, sql: "SELECT state, reason FROM trigger WHERE id = \(broken)")
             return (row?["state"] as String?, row?["reason"] as String?)

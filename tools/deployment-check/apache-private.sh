@@ -17,22 +17,29 @@ apache_require() {
     apache_present && return 0
     if [[ ${PEGASUS_INSTALL_APACHE:-0} == 1 && $(id -u) == 0 ]] && command -v apt-get > /dev/null; then
         echo "Installing apache2 (PEGASUS_INSTALL_APACHE=1)"
-        # Keep the package's maintainer scripts from starting the system's Apache.
-        local own_policy=0
+        # Keep the package's maintainer scripts from starting the system's Apache: a policy-rc.d of our own, in a
+        # subshell whose EXIT trap removes it however the installation ends.
         if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-            printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-            chmod 755 /usr/sbin/policy-rc.d
-            own_policy=1
+            (
+                trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+                printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+                chmod 755 /usr/sbin/policy-rc.d
+                apache_apt_install
+            )
+        else
+            apache_apt_install
         fi
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get install -y -q apache2 > /dev/null 2>&1 ||
-            { apt-get update -q > /dev/null 2>&1 && apt-get install -y -q apache2 > /dev/null 2>&1; } || true
-        if [[ $own_policy == 1 ]]; then rm -f /usr/sbin/policy-rc.d; fi
     fi
     apache_present && return 0
     echo "FAILED: apache2 (the Debian package) is not installed and could not be installed" \
         "(PEGASUS_INSTALL_APACHE=1 as root installs it)"
     exit 1
+}
+
+apache_apt_install() {
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q apache2 > /dev/null 2>&1 ||
+        { apt-get update -q > /dev/null 2>&1 && apt-get install -y -q apache2 > /dev/null 2>&1; } || true
 }
 
 apache_certificates() { # WORK: throwaway site and service certificates in WORK/ssl

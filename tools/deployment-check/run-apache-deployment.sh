@@ -21,6 +21,8 @@
 #
 # Usage: tools/deployment-check/run-apache-deployment.sh        (after `swift build`)
 set -euo pipefail
+# `... | apache_start` runs apache_start in this shell, so that what it records (apache_running) is kept.
+shopt -s lastpipe
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 shipped="$repo/share/pegasus/service/pegasus-service-httpd.conf"
@@ -52,7 +54,7 @@ echo_pid=
 apache_running=false
 cleanup() {
     local status=$?
-    if $apache_running; then apachectl_private "$work" stop 2> /dev/null || true; fi
+    if $apache_running || [[ -s $work/run/apache2.pid ]]; then apachectl_private "$work" stop 2> /dev/null || true; fi
     for pid in $service_pid $echo_pid; do
         kill "$pid" 2> /dev/null || true
         wait "$pid" 2> /dev/null || true

@@ -23,12 +23,15 @@ module() {
 }
 
 # Yams' C part (libyaml), instrumented too, and its Swift part.
+rm -rf "$out/cyaml" "$out"/*.o
 mkdir -p "$out/cyaml"
+cpids=()
 for c in "$yams"/Sources/CYaml/src/*.c; do
     clang -fsanitize=fuzzer-no-link,address -O1 -g -DYAML_DECLARE_STATIC -I "$yams/Sources/CYaml/include" \
         -c "$c" -o "$out/cyaml/$(basename "$c" .c).o" &
+    cpids+=($!)
 done
-wait
+for pid in "${cpids[@]}"; do wait "$pid"; done
 cymap="$yams/Sources/CYaml/include/module.modulemap"
 pids=()
 module Yams -D SWIFT_PACKAGE -Xcc -DYAML_DECLARE_STATIC -Xcc -fmodule-map-file="$cymap" "$yams"/Sources/Yams/*.swift &

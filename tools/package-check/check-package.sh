@@ -34,14 +34,24 @@ for tool in dpkg-deb ldd curl python3 man systemd-analyze bash; do
     command -v "$tool" >/dev/null || fail "$tool is not installed (scripts/install-deps.sh installs it)"
 done
 SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+[ "$(id -u)" -eq 0 ] || SUDO="sudo -n"
+# The check installs and purges the package: never on a host where pegasus-em is installed already.
+status=$(dpkg-query -W -f='${Status}' pegasus-em 2>/dev/null || true)
+case "$status" in
+    "" | *not-installed | *config-files) ;;
+    *) fail "pegasus-em is on this host already (dpkg: $status): the check would replace and then remove it" ;;
+esac
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pegasus-package-check.XXXXXX")
 server_pid=""
 installed=0
 cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    [ "$installed" = 1 ] && $SUDO dpkg -r pegasus-em >/dev/null 2>&1
+    set +e # every step runs, whatever the one before returned
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null
+        wait "$server_pid" 2>/dev/null
+    fi
+    [ "$installed" = 1 ] && $SUDO dpkg --purge pegasus-em >/dev/null 2>&1
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -112,9 +122,9 @@ server_pid=""
 
 # --- 2. installed ------------------------------------------------------------------------------------------------
 # dpkg may be busy with another installation on a shared machine: wait for its lock, never give up silently.
+installed=1 # from the first attempt on: a half-installed package is purged too
 for attempt in $(seq 1 60); do
     if $SUDO dpkg -i "$deb" >"$work/dpkg.log" 2>&1; then
-        installed=1
         break
     fi
     grep -q "lock" "$work/dpkg.log" || { cat "$work/dpkg.log" >&2; fail "dpkg -i failed"; }

@@ -70,19 +70,24 @@ enum SocketOwners {
         let local: TCPEndpoint
         let remote: TCPEndpoint
         let uid: UInt32
+        /// The socket's inode; 0 for a socket no process holds any more (TIME_WAIT, or orphaned after `close`),
+        /// whose `uid` column the kernel prints as 0 whoever created it.
+        var inode: UInt64 = 1
     }
 
     /// Parses one row, e.g. `0: 0100007F:A2C4 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1000 0 ...`
-    /// (`sl local_address rem_address st tx:rx tr:when retrnsmt uid ...`); nil for the header and malformed rows.
+    /// (`sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...`); nil for the header and
+    /// malformed rows.
     ///
     /// An address is printed as the kernel's 32-bit words in host byte order (`%08X` each: one for IPv4, four for
     /// IPv6), so 127.0.0.1 reads `0100007F` on a little-endian host; the port is plain hexadecimal.
     static func parse(line: Substring) -> Entry? {
-        let fields = line.split(separator: " ", maxSplits: 8, omittingEmptySubsequences: true)
-        guard fields.count >= 8, fields[0].hasSuffix(":"),
-            let local = endpoint(fields[1]), let remote = endpoint(fields[2]), let uid = UInt32(fields[7])
+        let fields = line.split(separator: " ", maxSplits: 10, omittingEmptySubsequences: true)
+        guard fields.count >= 10, fields[0].hasSuffix(":"),
+            let local = endpoint(fields[1]), let remote = endpoint(fields[2]), let uid = UInt32(fields[7]),
+            let inode = UInt64(fields[9])
         else { return nil }
-        return Entry(local: local, remote: remote, uid: uid)
+        return Entry(local: local, remote: remote, uid: uid, inode: inode)
     }
 
     /// The owner of the socket connected from `client` to `server`, found in the text of `/proc/net/tcp{,6}`.
@@ -90,7 +95,11 @@ enum SocketOwners {
         // Most rows are skipped by the client's port, which every candidate row holds right after its address.
         let port = ":" + hex(client.port)
         for line in table.split(separator: "\n") where line.contains(port) {
-            if let entry = parse(line: line), entry.local == client, entry.remote == server { return entry.uid }
+            // A row without an inode (TIME_WAIT, or a socket closed by its process) says uid 0 whoever made it: a
+            // client that sends its request and closes at once must not pass for root, so it does not count.
+            if let entry = parse(line: line), entry.local == client, entry.remote == server, entry.inode != 0 {
+                return entry.uid
+            }
         }
         return nil
     }

@@ -44,7 +44,7 @@ public struct TriggerEngine: TriggerControl {
                         // A row that cannot be read or a definition that no longer builds (edited store, a rule
                         // tightened since) would otherwise stay RUNNING without running, or stop the server: it
                         // fails, visibly, with the reason, and the others run.
-                        try await Self.failUnrestorable(
+                        await Self.failUnrestorable(
                             id: entry.id, "\(entry.ensemble).\(entry.name)", error, store, logger)
                     }
                 }
@@ -60,15 +60,22 @@ public struct TriggerEngine: TriggerControl {
     }
 
     /// Marks a stored live trigger whose definition cannot be restored FAILED, with the reason in its row, its
-    /// history (`failed`) and the log.
+    /// history (`failed`) and the log. If even that cannot be stored, the trigger stays as it is (not run) and the
+    /// log says so: the other triggers still start.
     static func failUnrestorable(
         id: Int64, _ label: String, _ error: any Error, _ store: EMStore, _ logger: Logger
-    ) async throws {
+    ) async {
         let reason = "cannot restore at start: \(error)"
         logger.error(
             "trigger marked FAILED: its stored definition cannot be restored",
             metadata: ["trigger": "\(label)", "error": "\(error)"])
-        try await store.failTrigger(id: id, reason: reason)
+        do {
+            try await store.failTrigger(id: id, reason: reason)
+        } catch {
+            logger.error(
+                "could not mark the trigger FAILED; it is not run",
+                metadata: ["trigger": "\(label)", "error": "\(error)"])
+        }
     }
 
     /// Builds TriggerKit's view of a stored trigger.

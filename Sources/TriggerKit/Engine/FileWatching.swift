@@ -28,15 +28,26 @@ public final class FileWatching: Sendable {
         self.worker = worker
     }
 
-    /// Stops the hub, the polling hubs and the worker.
+    /// Stops the hub, the polling hubs and the worker. Later subscriptions go to the (stopped) shared hub, whose
+    /// streams are already ended.
     public func shutdown() {
         hub.shutdown()
-        for entry in pollingHubs.withLock({ Array($0.values) }) { entry.hub.shutdown() }
+        let polling = pollingHubs.withLock { state -> [WatchHub] in
+            state.isShutDown = true
+            defer { state.hubs = [:] }
+            return state.hubs.values.map(\.hub)
+        }
+        for pollingHub in polling { pollingHub.shutdown() }
         worker.shutdown()
     }
 
     /// The polling hubs of network filesystems, by device, with the number of subscriptions using each.
-    private let pollingHubs = Mutex<[UInt64: (hub: WatchHub, users: Int)]>([:])
+    private let pollingHubs = Mutex(PollingHubs())
+
+    private struct PollingHubs {
+        var hubs: [UInt64: (hub: WatchHub, users: Int)] = [:]
+        var isShutDown = false
+    }
 
     /// A trigger's subscription, and the device of the polling hub it uses, if any.
     public struct Subscription: Sendable {
@@ -55,12 +66,16 @@ public final class FileWatching: Sendable {
         guard let device else {
             return Subscription(subscription: hub.subscribe(roots: roots, options: options), pollingDevice: nil)
         }
-        let pollingHub = pollingHubs.withLock { hubs -> WatchHub in
+        let pollingHub = pollingHubs.withLock { state -> WatchHub? in
+            guard !state.isShutDown else { return nil }
             let entry =
-                hubs[device]
+                state.hubs[device]
                 ?? (WatchHub.polling(configuration: hub.configuration, threadName: "pegasus-em.poll"), 0)
-            hubs[device] = (entry.hub, entry.users + 1)
+            state.hubs[device] = (entry.hub, entry.users + 1)
             return entry.hub
+        }
+        guard let pollingHub else {
+            return Subscription(subscription: hub.subscribe(roots: roots, options: options), pollingDevice: nil)
         }
         return Subscription(subscription: pollingHub.subscribe(roots: roots, options: options), pollingDevice: device)
     }
@@ -69,13 +84,13 @@ public final class FileWatching: Sendable {
     public func unsubscribe(_ subscription: Subscription) {
         subscription.subscription.cancel()
         guard let device = subscription.pollingDevice else { return }
-        let unused = pollingHubs.withLock { hubs -> WatchHub? in
-            guard let entry = hubs[device] else { return nil }
+        let unused = pollingHubs.withLock { state -> WatchHub? in
+            guard let entry = state.hubs[device] else { return nil }
             if entry.users > 1 {
-                hubs[device] = (entry.hub, entry.users - 1)
+                state.hubs[device] = (entry.hub, entry.users - 1)
                 return nil
             }
-            hubs.removeValue(forKey: device)
+            state.hubs.removeValue(forKey: device)
             return entry.hub
         }
         unused?.shutdown()
@@ -98,7 +113,7 @@ public final class FileWatching: Sendable {
     /// The hubs' numbers (watches, limit, overflows: the shared hub's; polled roots: of every hub).
     public func status() -> WatchHubStatus {
         var status = hub.status()
-        for entry in pollingHubs.withLock({ Array($0.values) }) {
+        for entry in pollingHubs.withLock({ Array($0.hubs.values) }) {
             let own = entry.hub.status()
             status.polledRoots += own.polledRoots
             status.subscriptions += own.subscriptions

@@ -31,10 +31,13 @@ public final class WatchHub: Sendable {
     }
 
     /// `opensInotify: false` is for a ``DirectoryWatcher`` that only polls: it does not use up an instance.
-    init(configuration: WatchHubConfiguration, opensInotify: Bool, threadName: String) {
+    init(
+        configuration: WatchHubConfiguration, opensInotify: Bool, threadName: String,
+        closedReason: String = "inotify not opened (no subscription needs it yet)"
+    ) {
         self.configuration = configuration
         var inotify: InotifyDescriptor?
-        var reason = "inotify not opened (no subscription needs it yet)"
+        var reason = closedReason
         if opensInotify {
             switch InotifyDescriptor.open() {
             case .success(let descriptor): inotify = descriptor
@@ -73,7 +76,9 @@ public final class WatchHub: Sendable {
     /// no inotify instance, so that a hung mount stalls only the subscriptions of this hub, never another hub's
     /// inotify roots.
     public static func polling(configuration: WatchHubConfiguration, threadName: String) -> WatchHub {
-        WatchHub(configuration: configuration, opensInotify: false, threadName: threadName)
+        WatchHub(
+            configuration: configuration, opensInotify: false, threadName: threadName,
+            closedReason: "polled with the subscription's roots on a network filesystem (a hub of its own)")
     }
 
     /// Subscribes the single subscriber of a ``DirectoryWatcher``: ending its stream shuts the hub down.
